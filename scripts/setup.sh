@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Installs the Debian packages bert2bilstm needs and selects the OpenMP OpenBLAS.
+# Idempotent: runs apt-get only when something is missing.
+#   scripts/setup.sh          build and test dependencies
+#   scripts/setup.sh --bench  also the PyTorch reference (python3-torch) and wrk
+set -euo pipefail
+
+packages=(build-essential cmake pkg-config libtorch-dev libopenblas0-openmp
+  libutf8proc-dev nlohmann-json3-dev libcli11-dev libspdlog-dev libfmt-dev
+  libcpp-httplib-dev libgtest-dev libbenchmark-dev clang-format)
+if [[ "${1:-}" == "--bench" ]]; then
+  packages+=(python3-torch python3-numpy wrk)
+fi
+
+sudo_cmd=()
+if [[ $(id -u) -ne 0 ]]; then sudo_cmd=(sudo); fi
+
+missing=()
+for p in "${packages[@]}"; do
+  status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
+  [[ "$status" == "install ok installed" ]] || missing+=("$p")
+done
+if [[ ${#missing[@]} -gt 0 ]]; then
+  echo "setup: installing ${missing[*]}"
+  "${sudo_cmd[@]}" apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+# libtorch calls whatever libblas.so.3 points at: the reference BLAS is ~20x slower and the
+# pthread OpenBLAS fights libtorch's OpenMP threads, so pin the OpenMP build.
+arch=$(dpkg-architecture -qDEB_HOST_MULTIARCH 2>/dev/null || echo x86_64-linux-gnu)
+for lib in libblas.so.3 liblapack.so.3; do
+  target="/usr/lib/$arch/openblas-openmp/$lib"
+  current=$(update-alternatives --query "$lib-$arch" 2>/dev/null | awk '/^Value:/ {print $2}')
+  if [[ "$current" != "$target" ]]; then
+    "${sudo_cmd[@]}" update-alternatives --set "$lib-$arch" "$target"
+  fi
+done

@@ -1,0 +1,12 @@
+#pragma once
+// Each subcommand registers itself on the root app; its callback does the work.
+#include <CLI/CLI.hpp>
+
+namespace b2b::cli {
+
+void add_split_command(CLI::App& app);
+void add_student_command(CLI::App& app);
+void add_eval_command(CLI::App& app);
+void add_predict_command(CLI::App& app);
+
+}  // namespace b2b::cli

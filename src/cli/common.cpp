@@ -1,0 +1,26 @@
+#include "cli/common.h"
+
+#include <torch/torch.h>
+
+#include <thread>
+
+namespace b2b::cli {
+
+void add_task_flags(CLI::App* app, TaskFlags& flags, bool required) {
+  auto* option = app->add_option("--task", flags.task,
+                                 "sst2, mnli, qqp, or tsv:text_a=COL[,text_b=COL],label=COL[,labels=A|B]");
+  if (required) option->required();
+  app->add_option("--quoting", flags.quoting, "none (GLUE) or csv (\"\" quoted fields)")
+      ->capture_default_str();
+}
+
+void add_threads_flag(CLI::App* app, int& threads) {
+  app->add_option("--threads", threads, "CPU threads (default: all cores)");
+}
+
+void set_threads(int threads) {
+  if (threads <= 0) threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  torch::set_num_threads(threads);
+}
+
+}  // namespace b2b::cli

@@ -1,0 +1,21 @@
+#pragma once
+// Helpers shared by the subcommands: flags every command takes, and thread setup.
+#include <CLI/CLI.hpp>
+#include <string>
+
+#include "data/task.h"
+
+namespace b2b::cli {
+
+struct TaskFlags {
+  std::string task;
+  std::string quoting = "none";
+  TaskSpec parse() const { return parse_task(task, parse_quoting(quoting)); }
+};
+
+void add_task_flags(CLI::App* app, TaskFlags& flags, bool required = true);
+void add_threads_flag(CLI::App* app, int& threads);
+// Sets libtorch's intra-op threads (it starts with 1); threads <= 0 means all cores.
+void set_threads(int threads);
+
+}  // namespace b2b::cli

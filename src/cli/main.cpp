@@ -1,0 +1,32 @@
+// bert2bilstm: distill a fine-tuned BERT classifier into a BiLSTM. One program, one
+// subcommand per pipeline stage (see README.md).
+#include <CLI/CLI.hpp>
+#include <iostream>
+
+#include "cli/commands.h"
+#include "util/error.h"
+
+int main(int argc, char** argv) {
+  CLI::App app{"bert2bilstm: distill a fine-tuned BERT classifier into a small BiLSTM", "bert2bilstm"};
+  app.set_version_flag("--version", std::string("bert2bilstm ") + B2B_VERSION);
+  app.require_subcommand(1);
+  b2b::cli::add_split_command(app);
+  b2b::cli::add_student_command(app);
+  b2b::cli::add_eval_command(app);
+  b2b::cli::add_predict_command(app);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  } catch (const b2b::Error& e) {
+    std::cerr << "error: " << e.what() << "\n";
+    return 1;
+  } catch (const c10::Error& e) {
+    std::cerr << "error: " << e.what_without_backtrace() << "\n";
+    return 1;
+  } catch (const std::exception& e) {
+    std::cerr << "error: " << e.what() << "\n";
+    return 1;
+  }
+  return 0;
+}

@@ -1,0 +1,75 @@
+#include "student/model.h"
+
+#include "text/vocabulary.h"
+
+namespace b2b {
+
+namespace {
+
+torch::nn::Embedding make_embedding(const StudentConfig& config) {
+  torch::nn::Embedding table(torch::nn::EmbeddingOptions(config.vocab_size, config.embedding_dim));
+  torch::NoGradGuard no_grad;
+  // Words without a pretrained vector start as U(-0.25, 0.25), as in Kim (2014) and the paper.
+  table->weight.uniform_(-0.25, 0.25);
+  table->weight[Vocabulary::kPad].zero_();
+  return table;
+}
+
+}  // namespace
+
+StudentModelImpl::StudentModelImpl(const StudentConfig& config) : config_(config) {
+  const auto mode = config.embedding_mode;
+  if (mode != EmbeddingMode::kStatic) embedding_ = register_module("embedding", make_embedding(config));
+  if (mode == EmbeddingMode::kStatic || mode == EmbeddingMode::kMultichannel) {
+    embedding_static_ = register_module("embedding_static", make_embedding(config));
+    embedding_static_->weight.set_requires_grad(false);
+  }
+  lstm_ = register_module(
+      "lstm", torch::nn::LSTM(torch::nn::LSTMOptions(config.lstm_input_size(), config.hidden_size)
+                                  .batch_first(true)
+                                  .bidirectional(true)));
+  const int64_t features = (config.task.is_pair() ? 8 : 2) * config.hidden_size;
+  hidden_ = register_module("hidden", torch::nn::Linear(features, config.fc_size));
+  output_ = register_module("output", torch::nn::Linear(config.fc_size, config.num_labels()));
+  dropout_ = register_module("dropout", torch::nn::Dropout(config.dropout));
+}
+
+torch::Tensor StudentModelImpl::encode(const torch::Tensor& ids, const torch::Tensor& lengths) {
+  torch::Tensor x;
+  if (embedding_static_ && embedding_) {
+    x = torch::cat({embedding_static_(ids), embedding_(ids)}, -1);
+  } else {
+    x = embedding_ ? embedding_(ids) : embedding_static_(ids);
+  }
+  auto packed = torch::nn::utils::rnn::pack_padded_sequence(x, lengths, /*batch_first=*/true,
+                                                            /*enforce_sorted=*/false);
+  auto result = lstm_->forward_with_packed_input(packed);
+  const torch::Tensor& h_n = std::get<0>(std::get<1>(result));  // (2, B, H), in batch order
+  return torch::cat({h_n[0], h_n[1]}, -1);
+}
+
+torch::Tensor StudentModelImpl::forward(const Batch& batch) {
+  torch::Tensor features = encode(batch.ids_a, batch.lengths_a);
+  if (config_.task.is_pair()) {
+    const torch::Tensor h2 = encode(batch.ids_b, batch.lengths_b);
+    features = torch::cat({features, h2, features * h2, (features - h2).abs()}, -1);
+  }
+  return output_(dropout_(torch::relu(hidden_(features))));
+}
+
+void StudentModelImpl::set_pretrained_embeddings(const torch::Tensor& rows) {
+  torch::NoGradGuard no_grad;
+  if (embedding_) embedding_->weight.copy_(rows);
+  if (embedding_static_) embedding_static_->weight.copy_(rows);
+}
+
+int64_t StudentModelImpl::count_parameters(bool with_embeddings) const {
+  int64_t total = 0;
+  for (const auto& item : named_parameters()) {
+    if (!with_embeddings && item.key().rfind("embedding", 0) == 0) continue;
+    total += item.value().numel();
+  }
+  return total;
+}
+
+}  // namespace b2b

@@ -1,0 +1,130 @@
+#include "student/trainer.h"
+
+#include <chrono>
+#include <cstdio>
+
+#include "optim/adadelta.h"
+#include "student/inference.h"
+#include "util/error.h"
+#include "util/progress.h"
+
+namespace b2b {
+
+nlohmann::json TrainResult::to_json() const {
+  nlohmann::json epochs = nlohmann::json::array();
+  for (const auto& r : history) {
+    epochs.push_back({{"epoch", r.epoch}, {"train_loss", r.train_loss},
+                      {"dev_accuracy", r.dev_accuracy}, {"seconds", r.seconds}});
+  }
+  return {{"best_epoch", best_epoch}, {"best_dev_accuracy", best_dev_accuracy}, {"epochs", epochs}};
+}
+
+void validate_train_options(const TrainOptions& options, bool has_logits, const std::string& train_path) {
+  if (options.alpha < 0 || options.alpha > 1) throw Error("--alpha must be in [0, 1]");
+  if (options.alpha < 1 && !has_logits) {
+    fail_file(train_path, "has gold labels only (no logit_* columns): --alpha must be 1, got " +
+                              std::to_string(options.alpha));
+  }
+  if (options.batch_size == 0) throw Error("--batch must be positive");
+  if (options.epochs <= 0) throw Error("--epochs must be positive");
+  if (options.optimizer != "adadelta" && options.optimizer != "sgd" && options.optimizer != "adam") {
+    throw Error("--optimizer: expected adadelta, sgd or adam, got '" + options.optimizer + "'");
+  }
+}
+
+namespace {
+
+std::unique_ptr<torch::optim::Optimizer> make_optimizer(StudentModel& model, const TrainOptions& o) {
+  std::vector<torch::Tensor> params;
+  for (auto& p : model->parameters()) {
+    if (p.requires_grad()) params.push_back(p);  // frozen embeddings stay out
+  }
+  if (o.optimizer == "sgd") {
+    return std::make_unique<torch::optim::SGD>(
+        params, torch::optim::SGDOptions(o.lr).momentum(o.momentum).weight_decay(o.weight_decay));
+  }
+  if (o.optimizer == "adam") {
+    return std::make_unique<torch::optim::Adam>(params,
+                                                torch::optim::AdamOptions(o.lr).weight_decay(o.weight_decay));
+  }
+  return std::make_unique<Adadelta>(params, AdadeltaOptions(o.lr).rho(o.rho).weight_decay(o.weight_decay));
+}
+
+torch::Tensor batch_loss(const torch::Tensor& logits, const Batch& batch, double alpha) {
+  torch::Tensor loss = torch::zeros({});
+  if (alpha > 0) loss = loss + alpha * torch::nn::functional::cross_entropy(logits, batch.targets);
+  if (alpha < 1) loss = loss + (1 - alpha) * torch::mse_loss(logits, batch.teacher_logits);
+  return loss;
+}
+
+double run_epoch(StudentModel& model, torch::optim::Optimizer& optimizer,
+                 const std::vector<EncodedExample>& train, const TrainOptions& options,
+                 std::mt19937_64& rng, int epoch) {
+  model->train();
+  const auto batches = training_batches(train, options.batch_size, rng);
+  Progress progress("epoch " + std::to_string(epoch), static_cast<int64_t>(train.size()), "ex");
+  double total_loss = 0;
+  for (size_t i = 0; i < batches.size(); ++i) {
+    const Batch batch = collate(train, batches[i]);
+    optimizer.zero_grad();
+    torch::Tensor loss = batch_loss(model->forward(batch), batch, options.alpha);
+    loss.backward();
+    if (options.clip_norm > 0) torch::nn::utils::clip_grad_norm_(model->parameters(), options.clip_norm);
+    optimizer.step();
+    total_loss += loss.item<double>();
+    if ((i & 15) == 0) {
+      char note[64];
+      std::snprintf(note, sizeof note, "loss %.4f", total_loss / (i + 1));
+      progress.set_note(note);
+    }
+    progress.add(static_cast<int64_t>(batches[i].size()));
+  }
+  return batches.empty() ? 0.0 : total_loss / batches.size();
+}
+
+}  // namespace
+
+double accuracy(StudentModel& model, const std::vector<EncodedExample>& examples) {
+  const torch::Tensor predicted = predict_logits(model, examples).argmax(1);
+  const auto* p = predicted.data_ptr<int64_t>();
+  int64_t correct = 0, total = 0;
+  for (size_t i = 0; i < examples.size(); ++i) {
+    if (examples[i].gold < 0) continue;
+    ++total;
+    correct += p[i] == examples[i].gold;
+  }
+  return total ? static_cast<double>(correct) / total : 0.0;
+}
+
+TrainResult train_student(StudentModel& model, const std::vector<EncodedExample>& train,
+                          const std::vector<EncodedExample>& dev, const TrainOptions& options,
+                          const OnBest& on_best) {
+  torch::manual_seed(options.seed);
+  std::mt19937_64 rng(options.seed);
+  auto optimizer = make_optimizer(model, options);
+  TrainResult result;
+  int since_best = 0;
+  for (int epoch = 1; epoch <= options.epochs; ++epoch) {
+    const auto start = std::chrono::steady_clock::now();
+    EpochRecord record;
+    record.epoch = epoch;
+    record.train_loss = run_epoch(model, *optimizer, train, options, rng, epoch);
+    if (!dev.empty()) record.dev_accuracy = accuracy(model, dev);
+    record.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    result.history.push_back(record);
+    std::fprintf(stderr, "epoch %d: train loss %.4f, dev accuracy %.4f, %.1f s\n", epoch,
+                 record.train_loss, record.dev_accuracy, record.seconds);
+    if (dev.empty() || record.dev_accuracy > result.best_dev_accuracy) {
+      result.best_epoch = epoch;
+      result.best_dev_accuracy = record.dev_accuracy;
+      since_best = 0;
+      on_best(epoch, record.dev_accuracy);
+    } else if (options.patience > 0 && ++since_best >= options.patience) {
+      std::fprintf(stderr, "no dev improvement for %d epochs: stopping\n", options.patience);
+      break;
+    }
+  }
+  return result;
+}
+
+}  // namespace b2b

@@ -1,0 +1,54 @@
+#pragma once
+// The student's training loop: alpha * CE + (1 - alpha) * MSE(logits), per-epoch dev
+// evaluation, best checkpoint kept, early stopping.
+#include <functional>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "student/batching.h"
+#include "student/model.h"
+
+namespace b2b {
+
+struct TrainOptions {
+  int epochs = 30;
+  size_t batch_size = 50;
+  std::string optimizer = "adadelta";  // adadelta | sgd | adam
+  double lr = 1.0;
+  double rho = 0.95;      // Adadelta
+  double momentum = 0.9;  // SGD
+  double weight_decay = 0;
+  double alpha = 1.0;     // weight of the cross-entropy term; 0 = pure logit MSE (BiLSTM_SOFT)
+  double clip_norm = 0;   // 0 = no clipping
+  int patience = 5;       // epochs without dev improvement before stopping; 0 = never stop
+  uint64_t seed = 1;
+};
+
+struct EpochRecord {
+  int epoch = 0;
+  double train_loss = 0, dev_accuracy = -1, seconds = 0;
+};
+
+struct TrainResult {
+  std::vector<EpochRecord> history;
+  int best_epoch = 0;
+  double best_dev_accuracy = -1;
+  nlohmann::json to_json() const;
+};
+
+// Called with the epoch number whenever the model is the best so far (every epoch when
+// there is no dev set); the caller saves it.
+using OnBest = std::function<void(int epoch, double dev_accuracy)>;
+
+// Checks the options against the data (alpha < 1 needs teacher logits) before any work.
+void validate_train_options(const TrainOptions& options, bool has_logits, const std::string& train_path);
+
+TrainResult train_student(StudentModel& model, const std::vector<EncodedExample>& train,
+                          const std::vector<EncodedExample>& dev, const TrainOptions& options,
+                          const OnBest& on_best);
+
+// Accuracy of the model's argmax against gold labels (rows without one are ignored).
+double accuracy(StudentModel& model, const std::vector<EncodedExample>& examples);
+
+}  // namespace b2b
