@@ -1,0 +1,31 @@
+# The project's entry points. Each target runs the setup script and the build first.
+BUILD_DIR ?= build
+JOBS ?= $(shell nproc)
+
+.PHONY: all setup build test demo bench format clean
+
+all: build
+
+setup:
+	@scripts/setup.sh
+
+build: setup
+	@cmake -S . -B $(BUILD_DIR) -DCMAKE_BUILD_TYPE=Release > /dev/null
+	@cmake --build $(BUILD_DIR) -j$(JOBS)
+
+# Tests run one at a time: each uses every core through libtorch's OpenMP pool.
+test: build
+	@ctest --test-dir $(BUILD_DIR) --output-on-failure
+
+demo: build
+	@scripts/demo.sh $(BUILD_DIR)/bert2bilstm
+
+bench: build
+	@scripts/setup.sh --bench
+	@bench/run.sh $(BUILD_DIR)
+
+format:
+	@clang-format -i $$(git ls-files '*.cpp' '*.h')
+
+clean:
+	@rm -rf $(BUILD_DIR)

@@ -1,0 +1,103 @@
+// Times the SST-2 student the way bench/student_reference.py times the same model in PyTorch:
+// one training epoch at batch 50, inference over all training sentences at batch 512, and
+// batch-1 latency. Writes the word ids and the epoch's batches so the reference runs the
+// exact same batches. Prints one JSON object.
+#include <chrono>
+#include <fstream>
+#include <iostream>
+#include <nlohmann/json.hpp>
+
+#include "data/dataset.h"
+#include "optim/adadelta.h"
+#include "student/batching.h"
+#include "student/inference.h"
+#include "student/model.h"
+#include "student/trainer.h"
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+double seconds_since(Clock::time_point start) {
+  return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+void write_ids(const std::string& path, const std::vector<b2b::EncodedExample>& examples) {
+  std::ofstream out(path);
+  for (const auto& e : examples) {
+    out << e.target;
+    for (int64_t id : e.a) out << ' ' << id;
+    out << '\n';
+  }
+}
+
+void write_batches(const std::string& path, const std::vector<std::vector<size_t>>& batches) {
+  std::ofstream out(path);
+  for (const auto& batch : batches) {
+    for (size_t i = 0; i < batch.size(); ++i) out << (i ? " " : "") << batch[i];
+    out << '\n';
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 4) {
+    std::cerr << "usage: student_bench TRAIN_TSV DEV_TSV WORK_DIR [THREADS]\n";
+    return 2;
+  }
+  const std::string work = argv[3];
+  torch::set_num_threads(argc > 4 ? std::atoi(argv[4]) : 2);
+  b2b::TaskSpec task = b2b::parse_task("sst2");
+  const auto train = b2b::read_dataset(argv[1], task);
+  const auto dev = b2b::read_dataset(argv[2], task);
+  const b2b::BasicTokenizer tokenizer;
+  std::unordered_map<std::string, int64_t> counts;
+  for (const auto& e : train.examples)
+    for (const auto& w : tokenizer.tokenize(e.text_a)) ++counts[w];
+  const auto vocab = b2b::Vocabulary::build(counts);
+  const auto train_ids = b2b::encode_examples(train, tokenizer, vocab, false);
+  const auto dev_ids = b2b::encode_examples(dev, tokenizer, vocab, false);
+
+  b2b::StudentConfig config;
+  config.task = task;
+  config.vocab_size = static_cast<int64_t>(vocab.size());
+  b2b::StudentModel model(config);
+  std::mt19937_64 rng(1);
+  const auto batches = b2b::training_batches(train_ids, 50, rng);
+  write_ids(work + "/train_ids.txt", train_ids);
+  write_ids(work + "/dev_ids.txt", dev_ids);
+  write_batches(work + "/batches.txt", batches);
+
+  std::vector<torch::Tensor> params;
+  for (auto& p : model->parameters()) params.push_back(p);
+  b2b::Adadelta optimizer(params, b2b::AdadeltaOptions(1.0).rho(0.95));
+  model->train();
+  auto start = Clock::now();
+  for (const auto& indices : batches) {
+    const b2b::Batch batch = b2b::collate(train_ids, indices);
+    optimizer.zero_grad();
+    torch::nn::functional::cross_entropy(model->forward(batch), batch.targets).backward();
+    optimizer.step();
+  }
+  const double epoch_seconds = seconds_since(start);
+
+  start = Clock::now();
+  b2b::predict_logits(model, train_ids, 512);
+  const double inference_seconds = seconds_since(start);
+
+  torch::NoGradGuard no_grad;
+  model->eval();
+  const size_t n_latency = std::min<size_t>(dev_ids.size(), 500);
+  start = Clock::now();
+  for (size_t i = 0; i < n_latency; ++i) model->forward(b2b::collate(dev_ids, {i}));
+  const double latency_ms = seconds_since(start) * 1000 / n_latency;
+
+  nlohmann::json result = {{"implementation", "bert2bilstm (C++ libtorch)"},
+                           {"threads", torch::get_num_threads()},
+                           {"train_sentences", train_ids.size()},
+                           {"epoch_seconds", epoch_seconds},
+                           {"inference_sentences_per_second", train_ids.size() / inference_seconds},
+                           {"batch1_latency_ms", latency_ms}};
+  std::cout << result.dump() << std::endl;
+  return 0;
+}

@@ -1,0 +1,64 @@
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "optim/adadelta.h"
+
+namespace b2b {
+namespace {
+
+// Adadelta's update written out for one scalar, to check the optimizer against.
+struct ScalarAdadelta {
+  double lr, rho, eps, v = 0, u = 0;
+  double step(double p, double g) {
+    v = rho * v + (1 - rho) * g * g;
+    const double d = std::sqrt(u + eps) / std::sqrt(v + eps) * g;
+    u = rho * u + (1 - rho) * d * d;
+    return p - lr * d;
+  }
+};
+
+TEST(Adadelta, FollowsTheUpdateFormula) {
+  auto p = torch::tensor({0.5, -1.0, 2.0, 0.0}, torch::kFloat64).requires_grad_(true);
+  Adadelta optimizer({p}, AdadeltaOptions(1.0).rho(0.95).eps(1e-6));
+  std::vector<ScalarAdadelta> expected(4, ScalarAdadelta{1.0, 0.95, 1e-6});
+  std::vector<double> values = {0.5, -1.0, 2.0, 0.0};
+  for (int step = 0; step < 5; ++step) {
+    optimizer.zero_grad();
+    // loss = sum(p^3 + p): gradient 3p^2 + 1, different for every element and step
+    (p.pow(3) + p).sum().backward();
+    optimizer.step();
+    for (size_t i = 0; i < 4; ++i) values[i] = expected[i].step(values[i], 3 * values[i] * values[i] + 1);
+    for (size_t i = 0; i < 4; ++i) EXPECT_NEAR(p[i].item<double>(), values[i], 1e-12) << "step " << step;
+  }
+}
+
+TEST(Adadelta, FloatTensorsMatchTheFormulaToo) {
+  auto p = torch::linspace(-2, 2, 1000).requires_grad_(true);
+  Adadelta optimizer({p}, AdadeltaOptions(0.5).rho(0.9));
+  auto reference = p.detach().to(torch::kFloat64).clone();
+  std::vector<ScalarAdadelta> expected(1000, ScalarAdadelta{0.5, 0.9, 1e-6});
+  for (int step = 0; step < 3; ++step) {
+    optimizer.zero_grad();
+    (p * p).sum().backward();
+    optimizer.step();
+    for (int64_t i = 0; i < 1000; ++i) {
+      const double r = reference[i].item<double>();
+      reference[i] = expected[i].step(r, 2 * r);
+    }
+  }
+  EXPECT_LT((p.detach().to(torch::kFloat64) - reference).abs().max().item<double>(), 1e-5);
+}
+
+TEST(Adadelta, SkipsParametersWithoutGradients) {
+  auto used = torch::ones({2}).requires_grad_(true);
+  auto unused = torch::ones({2}).requires_grad_(true);
+  Adadelta optimizer({used, unused});
+  (used * 2).sum().backward();
+  optimizer.step();
+  EXPECT_TRUE(torch::equal(unused, torch::ones({2})));
+  EXPECT_FALSE(torch::equal(used, torch::ones({2})));
+}
+
+}  // namespace
+}  // namespace b2b

@@ -1,0 +1,174 @@
+// End-to-end tests of the bert2bilstm program: training on real SST-2 rows, eval, predict,
+// split, and the one-line errors for bad input.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "test_util.h"
+#include "util/atomic_file.h"
+
+namespace b2b {
+namespace {
+
+using test::run_cli;
+using test::shared;
+
+// The first n data rows of SST-2 train, with the header.
+std::string sst2_head(size_t n) {
+  std::istringstream in(read_file(shared("data/glue/SST-2/train.tsv")));
+  std::string line, out;
+  for (size_t i = 0; i <= n && std::getline(in, line); ++i) out += line + "\n";
+  return out;
+}
+
+size_t count_lines(const std::string& text) { return std::count(text.begin(), text.end(), '\n'); }
+
+class CliTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    dir_ = new test::TempDir();
+    const std::string train = dir_->write("train.tsv", sst2_head(10000));
+    const auto result = run_cli("student train --task sst2 --train " + train + " --dev " +
+                                shared("data/glue/SST-2/dev.tsv") + " --out " + dir_->path("student") +
+                                " --epochs 8 --patience 0 --hidden 64 --fc 64 --embedding-dim 64 --threads 2");
+    ASSERT_EQ(result.exit_code, 0) << result.err;
+    train_output_ = result.out;
+  }
+  static void TearDownTestSuite() { delete dir_; }
+  static std::string model() { return dir_->path("student"); }
+
+  // Expects a failure with one "error: ..." line on stderr that mentions `needle`.
+  static void expect_clean_error(const test::CommandResult& result, const std::string& needle) {
+    EXPECT_NE(result.exit_code, 0);
+    EXPECT_EQ(result.err.rfind("error: ", 0), 0u) << result.err;
+    EXPECT_EQ(count_lines(result.err), 1u) << result.err;
+    EXPECT_NE(result.err.find(needle), std::string::npos) << result.err;
+  }
+
+  static test::TempDir* dir_;
+  static std::string train_output_;
+};
+test::TempDir* CliTest::dir_ = nullptr;
+std::string CliTest::train_output_;
+
+TEST_F(CliTest, TrainsAStudentThatBeatsTheMajorityBaseline) {
+  for (const char* file : {"config.json", "vocab.txt", "model.safetensors"}) {
+    EXPECT_TRUE(std::filesystem::exists(model() + "/" + file)) << file;
+  }
+  const auto result = run_cli("eval --model " + model() + " --task sst2 --data " +
+                              shared("data/glue/SST-2/dev.tsv") + " --json");
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  const auto metrics = nlohmann::json::parse(result.out);
+  EXPECT_EQ(metrics["total"].get<int>(), 872);
+  // The majority class is 50.9%; 10,000 rows and 8 epochs of a small model reach 77%.
+  EXPECT_GT(metrics["accuracy"].get<double>(), 0.70);
+  const auto config = nlohmann::json::parse(read_file(model() + "/config.json"));
+  EXPECT_DOUBLE_EQ(config["training"]["best_dev_accuracy"].get<double>(), metrics["accuracy"].get<double>());
+  EXPECT_EQ(config["training"]["history"].size(), 8u);
+}
+
+TEST_F(CliTest, PredictAgreesWithEval) {
+  std::istringstream dev(read_file(shared("data/glue/SST-2/dev.tsv")));
+  std::string line, sentences;
+  std::vector<std::string> gold;
+  std::getline(dev, line);
+  while (std::getline(dev, line)) {
+    const size_t tab = line.rfind('\t');
+    sentences += line.substr(0, tab) + "\n";
+    gold.push_back(line.substr(tab + 1));
+  }
+  const auto predicted = run_cli("predict --model " + model(), sentences);
+  ASSERT_EQ(predicted.exit_code, 0) << predicted.err;
+  std::istringstream rows(predicted.out);
+  std::getline(rows, line);
+  EXPECT_EQ(line, "label\tprob_0\tprob_1\tlogit_0\tlogit_1");
+  size_t correct = 0, n = 0;
+  while (std::getline(rows, line)) {
+    ASSERT_LT(n, gold.size());
+    correct += line.substr(0, line.find('\t')) == gold[n++];
+  }
+  EXPECT_EQ(n, 872u);
+  const auto eval = run_cli("eval --model " + model() + " --data " + shared("data/glue/SST-2/dev.tsv") + " --json");
+  EXPECT_EQ(static_cast<int>(correct), nlohmann::json::parse(eval.out)["correct"].get<int>());
+
+  const auto json = run_cli("predict --model " + model() + " --json", "a wonderful , moving film\n");
+  const auto row = nlohmann::json::parse(json.out);
+  EXPECT_NEAR(row["probabilities"][0].get<double>() + row["probabilities"][1].get<double>(), 1.0, 1e-5);
+}
+
+TEST_F(CliTest, RefusesGoldOnlyTrainingWithAlphaBelowOne) {
+  const auto result = run_cli("student train --task sst2 --train " + dir_->path("train.tsv") + " --out " +
+                              dir_->path("never") + " --alpha 0");
+  expect_clean_error(result, "--alpha must be 1");
+  EXPECT_FALSE(std::filesystem::exists(dir_->path("never")));
+}
+
+TEST_F(CliTest, BadDataFilesGiveOneErrorLineAndNoOutput) {
+  const struct {
+    std::string name, content, needle;
+  } cases[] = {
+      {"empty.tsv", "", "empty file"},
+      {"header.tsv", "text\tlabel\nfine\t1\n", "header has no column 'sentence'"},
+      {"columns.tsv", "sentence\tlabel\nfine\t1\ntoo few\n", ":3: expected 2 tab-separated fields, found 1"},
+      {"utf8.tsv", "sentence\tlabel\nbad \xc3\x28 text\t1\n", ":2: invalid UTF-8"},
+      {"label.tsv", "sentence\tlabel\nfine\t7\n", "unknown label '7'"},
+  };
+  for (const auto& c : cases) {
+    const std::string path = dir_->write(c.name, c.content);
+    const std::string out = dir_->path("out-" + c.name);
+    expect_clean_error(run_cli("student train --task sst2 --train " + path + " --out " + out), path);
+    expect_clean_error(run_cli("student train --task sst2 --train " + path + " --out " + out), c.needle);
+    EXPECT_FALSE(std::filesystem::exists(out)) << c.name;
+    expect_clean_error(run_cli("eval --model " + model() + " --data " + path), c.needle);
+  }
+  expect_clean_error(run_cli("eval --model " + model() + " --data " + dir_->path("missing.tsv")),
+                     dir_->path("missing.tsv") + ": no such file");
+  expect_clean_error(run_cli("predict --model " + model(), "ok\nbad \xff\n"), "<stdin>:2: invalid UTF-8");
+}
+
+TEST_F(CliTest, BrokenStudentDirectoriesAreReportedByFile) {
+  namespace fs = std::filesystem;
+  const std::string data = shared("data/glue/SST-2/dev.tsv");
+  const std::string missing = dir_->path("no-weights");
+  fs::copy(model(), missing);
+  fs::remove(missing + "/model.safetensors");
+  expect_clean_error(run_cli("eval --model " + missing + " --data " + data),
+                     missing + "/model.safetensors: no such file");
+
+  const std::string truncated = dir_->path("truncated");
+  fs::copy(model(), truncated);
+  const std::string weights = read_file(model() + "/model.safetensors");
+  std::ofstream(truncated + "/model.safetensors", std::ios::binary) << weights.substr(0, weights.size() / 2);
+  expect_clean_error(run_cli("eval --model " + truncated + " --data " + data),
+                     truncated + "/model.safetensors: tensor");
+
+  expect_clean_error(run_cli("eval --model " + dir_->path("nowhere") + " --data " + data), "no such model directory");
+}
+
+TEST(Cli, SplitWritesStratifiedFiles) {
+  test::TempDir dir;
+  const auto result = run_cli(
+      "split --task tsv:text_a=sentence1,text_b=sentence2,label=is_duplicate --quoting csv --input " +
+      shared("data/pairs/quora-sample/quora-dev.csv") + " --out " + dir.path("quora") + " --seed 3");
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  size_t rows = 0;
+  for (const char* part : {"train", "dev", "test"}) rows += count_lines(read_file(dir.path("quora/") + part + ".tsv")) - 1;
+  EXPECT_NE(result.out.find("unlabeled or malformed rows skipped"), std::string::npos);
+  EXPECT_LT(rows, 20214u);
+  EXPECT_GT(rows, 20000u);
+}
+
+TEST(Cli, VersionAndHelp) {
+  EXPECT_EQ(run_cli("--version").out.rfind("bert2bilstm ", 0), 0u);
+  for (const char* command : {"split", "student train", "eval", "predict"}) {
+    const auto result = run_cli(std::string(command) + " --help");
+    EXPECT_EQ(result.exit_code, 0) << command;
+    EXPECT_NE(result.out.find("--"), std::string::npos) << command;
+  }
+}
+
+}  // namespace
+}  // namespace b2b

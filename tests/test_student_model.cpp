@@ -1,0 +1,86 @@
+#include <gtest/gtest.h>
+
+#include "student/checkpoint.h"
+#include "student/model.h"
+#include "test_util.h"
+#include "util/error.h"
+
+namespace b2b {
+namespace {
+
+StudentConfig sst2_config(EmbeddingMode mode) {
+  StudentConfig c;
+  c.task = parse_task("sst2");
+  c.embedding_mode = mode;
+  c.vocab_size = 1000;
+  c.embedding_dim = 300;
+  apply_task_defaults(c);
+  return c;
+}
+
+TEST(StudentModel, PaperParameterCountForSst2) {
+  // METHOD.md: 600-d multichannel input, H 150, F 200, 2 labels: 963,002 without embeddings.
+  StudentModel model(sst2_config(EmbeddingMode::kMultichannel));
+  EXPECT_EQ(model->count_parameters(false), 963002);
+  EXPECT_EQ(model->count_parameters(true), 963002 + 2 * 1000 * 300);
+  StudentModel single(sst2_config(EmbeddingMode::kNonStatic));
+  EXPECT_EQ(single->count_parameters(false), 603002);
+}
+
+TEST(StudentModel, StaticChannelIsFrozen) {
+  StudentModel model(sst2_config(EmbeddingMode::kMultichannel));
+  for (const auto& p : model->named_parameters()) {
+    EXPECT_EQ(p.value().requires_grad(), p.key() != "embedding_static.weight") << p.key();
+  }
+}
+
+Batch batch_of(const std::vector<std::vector<int64_t>>& a, const std::vector<std::vector<int64_t>>& b = {}) {
+  std::vector<EncodedExample> examples(a.size());
+  std::vector<size_t> indices;
+  for (size_t i = 0; i < a.size(); ++i) {
+    examples[i].a = a[i];
+    if (!b.empty()) examples[i].b = b[i];
+    indices.push_back(i);
+  }
+  return collate(examples, indices);
+}
+
+TEST(StudentModel, PaddingDoesNotChangeTheEncoding) {
+  StudentModel model(sst2_config(EmbeddingMode::kRand));
+  model->eval();
+  torch::NoGradGuard no_grad;
+  const auto alone = model->forward(batch_of({{5, 6, 7}}));
+  const auto padded = model->forward(batch_of({{9, 10, 11, 12, 13, 14}, {5, 6, 7}}));
+  EXPECT_TRUE(torch::allclose(alone[0], padded[1], 1e-5, 1e-6));
+}
+
+TEST(StudentModel, SiameseModelUsesTheFourFeatureBlocks) {
+  StudentConfig c = sst2_config(EmbeddingMode::kRand);
+  c.task = parse_task("mnli");
+  apply_task_defaults(c);
+  StudentModel model(c);
+  // LSTM 2 x (4*300*(300+300) + 8*300), hidden Linear(8*300, 400), output Linear(400, 3)
+  EXPECT_EQ(model->count_parameters(false), 2 * (1200 * 600 + 2400) + (2400 * 400 + 400) + (400 * 3 + 3));
+  model->eval();
+  torch::NoGradGuard no_grad;
+  const auto logits = model->forward(batch_of({{3, 4}, {5}}, {{6}, {7, 8, 9}}));
+  EXPECT_EQ(logits.sizes().vec(), (std::vector<int64_t>{2, 3}));
+}
+
+TEST(StudentCheckpoint, SavesAndLoadsTheSameModel) {
+  test::TempDir dir;
+  StudentConfig c = sst2_config(EmbeddingMode::kMultichannel);
+  const Vocabulary vocab = Vocabulary::build({{"x", 1}});
+  c.vocab_size = static_cast<int64_t>(vocab.size());
+  StudentModel model(c);
+  model->eval();
+  save_student(dir.path("student"), c, vocab, model);
+  Student loaded = load_student(dir.path("student"));
+  torch::NoGradGuard no_grad;
+  const Batch batch = batch_of({{3, 1, 2}});
+  EXPECT_TRUE(torch::equal(model->forward(batch), loaded.model->forward(batch)));
+  EXPECT_EQ(loaded.config.embedding_mode, EmbeddingMode::kMultichannel);
+}
+
+}  // namespace
+}  // namespace b2b
