@@ -7,6 +7,7 @@
 #include "data/metrics.h"
 #include "student/checkpoint.h"
 #include "student/inference.h"
+#include "teacher/inference.h"
 #include "util/error.h"
 
 namespace b2b::cli {
@@ -33,19 +34,49 @@ TaskSpec task_for_model(const TaskFlags& flags, const TaskSpec& model_task, cons
   return task;
 }
 
+// A teacher directory carries no task: --task says it, and the label count must agree.
+TaskSpec task_for_teacher(const TaskFlags& flags, const Teacher& teacher, const std::string& model_dir) {
+  if (flags.task.empty()) throw Error("eval: a teacher model needs --task");
+  TaskSpec task = flags.parse();
+  if (task.labels.empty()) {
+    task.labels = teacher.config.id2label;
+  }
+  if (task.num_labels() != teacher.config.num_labels) {
+    fail_file(model_dir, "has " + std::to_string(teacher.config.num_labels) + " labels but task " +
+                             task.describe() + " has " + std::to_string(task.num_labels()));
+  }
+  return task;
+}
+
+// Gold label ids and predicted ids for the data, from a student or a teacher directory.
+void predict(const Flags& f, TaskSpec& task, std::vector<int>& gold, std::vector<int>& pred) {
+  torch::Tensor logits;
+  if (is_bert_directory(f.model)) {
+    Teacher teacher = load_teacher(f.model);
+    task = task_for_teacher(f.task, teacher, f.model);
+    const Dataset data = read_dataset(f.data, task);
+    Progress progress("eval", static_cast<int64_t>(data.examples.size()), "sentences");
+    TeacherRunOptions options;
+    logits = teacher_logits(teacher, data.examples, 0, data.examples.size(), task.is_pair(), options, &progress);
+    for (const auto& e : data.examples) gold.push_back(e.label);
+  } else {
+    Student student = load_student(f.model);
+    task = task_for_model(f.task, student.config.task, f.model);
+    const Dataset data = read_dataset(f.data, task);
+    const BasicTokenizer tokenizer;
+    const auto examples = encode_examples(data, tokenizer, student.vocab, task.is_pair());
+    logits = predict_logits(student.model, examples, f.batch, true);
+    for (const auto& e : examples) gold.push_back(e.gold);
+  }
+  const torch::Tensor predicted = logits.argmax(1).contiguous();
+  pred.assign(predicted.data_ptr<int64_t>(), predicted.data_ptr<int64_t>() + predicted.numel());
+}
+
 void run(const Flags& f) {
   set_threads(f.threads);
-  Student student = load_student(f.model);
-  TaskSpec task = task_for_model(f.task, student.config.task, f.model);
-  const Dataset data = read_dataset(f.data, task);
-  const BasicTokenizer tokenizer;
-  const auto examples = encode_examples(data, tokenizer, student.vocab, task.is_pair());
-  const torch::Tensor predicted = predict_logits(student.model, examples, f.batch, true).argmax(1);
+  TaskSpec task;
   std::vector<int> gold, pred;
-  for (size_t i = 0; i < examples.size(); ++i) {
-    gold.push_back(examples[i].gold);
-    pred.push_back(static_cast<int>(predicted[static_cast<int64_t>(i)].item<int64_t>()));
-  }
+  predict(f, task, gold, pred);
   const Metrics metrics = compute_metrics(gold, pred, task.labels);
   if (f.json) {
     nlohmann::json out = metrics_to_json(metrics);
@@ -62,7 +93,8 @@ void run(const Flags& f) {
 void add_eval_command(CLI::App& app) {
   auto flags = std::make_shared<Flags>();
   auto* cmd = app.add_subcommand("eval", "Score a model on a labeled file");
-  cmd->add_option("--model", flags->model, "student directory")->required();
+  cmd->add_option("--model", flags->model, "student directory or Hugging Face BERT classifier directory")
+      ->required();
   add_task_flags(cmd, flags->task, /*required=*/false);
   cmd->add_option("--data", flags->data, "labeled task file")->required();
   cmd->add_option("--batch", flags->batch)->capture_default_str();

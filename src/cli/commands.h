@@ -8,5 +8,7 @@ void add_split_command(CLI::App& app);
 void add_student_command(CLI::App& app);
 void add_eval_command(CLI::App& app);
 void add_predict_command(CLI::App& app);
+void add_tokenize_command(CLI::App& app);
+void add_teacher_command(CLI::App& app);
 
 }  // namespace b2b::cli

@@ -14,6 +14,8 @@ int main(int argc, char** argv) {
   b2b::cli::add_student_command(app);
   b2b::cli::add_eval_command(app);
   b2b::cli::add_predict_command(app);
+  b2b::cli::add_tokenize_command(app);
+  b2b::cli::add_teacher_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

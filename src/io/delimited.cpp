@@ -64,6 +64,25 @@ bool split_record(std::string_view line, Quoting quoting, std::vector<std::strin
   return split_csv(line, delimiter, fields);
 }
 
+std::string join_record(const std::vector<std::string>& fields, Quoting quoting, char delimiter) {
+  std::string line;
+  for (size_t i = 0; i < fields.size(); ++i) {
+    if (i) line += delimiter;
+    std::string field = fields[i];
+    for (char& c : field) {
+      if (c == '\n' || c == '\r' || (quoting == Quoting::kNone && c == delimiter)) c = ' ';
+    }
+    if (quoting == Quoting::kCsv &&
+        (field.find(delimiter) != std::string::npos || field.find('"') != std::string::npos)) {
+      std::string quoted = "\"";
+      for (char c : field) quoted += c == '"' ? std::string("\"\"") : std::string(1, c);
+      field = quoted + "\"";
+    }
+    line += field;
+  }
+  return line;
+}
+
 bool read_line(std::istream& in, std::string& line) {
   if (!std::getline(in, line)) return false;
   if (!line.empty() && line.back() == '\r') line.pop_back();

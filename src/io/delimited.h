@@ -13,6 +13,10 @@ enum class Quoting { kNone, kCsv };
 bool split_record(std::string_view line, Quoting quoting, std::vector<std::string>& fields,
                   char delimiter = '\t');
 
+// Joins fields into one record line. Line breaks inside fields become spaces (records are
+// lines); with kNone, tabs too; with kCsv, fields holding a tab or quote are quoted.
+std::string join_record(const std::vector<std::string>& fields, Quoting quoting, char delimiter = '\t');
+
 // Reads a line without its "\n" or "\r\n"; false at end of input.
 bool read_line(std::istream& in, std::string& line);
 

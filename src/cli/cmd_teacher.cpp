@@ -1,0 +1,60 @@
+#include <cstdio>
+
+#include "cli/commands.h"
+#include "cli/common.h"
+#include "teacher/labeler.h"
+#include "util/error.h"
+
+namespace b2b::cli {
+
+namespace {
+
+struct LabelFlags {
+  TaskFlags task;
+  std::string model, input, output, shard = "0/1", device = "cpu";
+  size_t batch = 64, max_length = 128;
+  bool bf16 = false;
+  int threads = 0;
+};
+
+void run_label(const LabelFlags& f) {
+  set_threads(f.threads);
+  LabelOptions options;
+  options.model_dir = f.model;
+  options.shard = parse_shard(f.shard);
+  options.run.batch = f.batch;
+  options.run.max_length = f.max_length;
+  options.run.device = parse_device(f.device);
+  if (f.bf16) options.run.dtype = torch::kBFloat16;
+  if (f.batch == 0) throw Error("--batch must be positive");
+  Teacher teacher = load_teacher(f.model);
+  prepare_teacher(teacher, options.run);
+  const LabelSummary summary = label_file(teacher, f.task.parse(), f.input, f.output, options);
+  std::fprintf(stderr, "labeled %zu rows%s in %.1f s (%.0f sentences/s): %s\n", summary.rows,
+               summary.resumed_from ? (" (resumed after " + std::to_string(summary.resumed_from) + ")").c_str() : "",
+               summary.seconds, (summary.rows - summary.resumed_from) / std::max(summary.seconds, 1e-9),
+               f.output.c_str());
+}
+
+}  // namespace
+
+void add_teacher_command(CLI::App& app) {
+  auto* teacher = app.add_subcommand("teacher", "BERT teacher: label transfer sets");
+  teacher->require_subcommand(1);
+  auto flags = std::make_shared<LabelFlags>();
+  auto* cmd = teacher->add_subcommand("label", "Add the teacher's logits (logit_0..) to every row of a file");
+  cmd->add_option("--model", flags->model, "Hugging Face BERT classifier directory")->required();
+  add_task_flags(cmd, flags->task);
+  cmd->add_option("--input", flags->input, "task file or transfer set")->required();
+  cmd->add_option("--output", flags->output, "transfer set to write (resumes a killed run)")->required();
+  cmd->add_option("--batch", flags->batch)->capture_default_str();
+  cmd->add_option("--max-length", flags->max_length, "WordPiece ids per example, specials included")
+      ->capture_default_str();
+  cmd->add_option("--shard", flags->shard, "label the i-th of N contiguous slices (i/N)")->capture_default_str();
+  cmd->add_option("--device", flags->device, "cpu or cuda")->capture_default_str();
+  cmd->add_flag("--bf16", flags->bf16, "compute in bfloat16 (for GPUs)");
+  add_threads_flag(cmd, flags->threads);
+  cmd->final_callback([flags] { run_label(*flags); });
+}
+
+}  // namespace b2b::cli

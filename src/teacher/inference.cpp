@@ -1,0 +1,82 @@
+#include "teacher/inference.h"
+
+#include <algorithm>
+#include <numeric>
+
+#include "util/error.h"
+
+namespace b2b {
+
+torch::Device parse_device(const std::string& name) {
+  if (name == "cpu") return torch::kCPU;
+  if (name == "cuda") {
+    if (!torch::cuda::is_available()) {
+      throw Error("--device cuda: this build's libtorch has no CUDA support or no GPU is visible");
+    }
+    return torch::kCUDA;
+  }
+  throw Error("--device: expected cpu or cuda, got '" + name + "'");
+}
+
+void prepare_teacher(Teacher& teacher, const TeacherRunOptions& options) {
+  teacher.model->to(options.device, options.dtype);
+  teacher.model->eval();
+}
+
+namespace {
+
+struct EncodedBatch {
+  torch::Tensor ids, types, mask;
+};
+
+EncodedBatch pad_batch(const std::vector<Encoding>& encodings, const std::vector<size_t>& rows, int64_t pad_id) {
+  size_t longest = 0;
+  for (size_t r : rows) longest = std::max(longest, encodings[r].ids.size());
+  const int64_t n = static_cast<int64_t>(rows.size()), t = static_cast<int64_t>(longest);
+  EncodedBatch batch{torch::full({n, t}, pad_id, torch::kInt64), torch::zeros({n, t}, torch::kInt64),
+                     torch::zeros({n, t}, torch::kInt64)};
+  auto* ids = batch.ids.data_ptr<int64_t>();
+  auto* types = batch.types.data_ptr<int64_t>();
+  auto* mask = batch.mask.data_ptr<int64_t>();
+  for (int64_t i = 0; i < n; ++i) {
+    const Encoding& e = encodings[rows[i]];
+    std::copy(e.ids.begin(), e.ids.end(), ids + i * t);
+    std::copy(e.type_ids.begin(), e.type_ids.end(), types + i * t);
+    std::fill(mask + i * t, mask + i * t + e.ids.size(), 1);
+  }
+  return batch;
+}
+
+}  // namespace
+
+torch::Tensor teacher_logits(Teacher& teacher, const std::vector<Example>& examples, size_t begin,
+                             size_t end, bool pair, const TeacherRunOptions& options, Progress* progress) {
+  torch::NoGradGuard no_grad;
+  const size_t n = end - begin;
+  std::vector<Encoding> encodings(n);
+  for (size_t i = 0; i < n; ++i) {
+    const Example& e = examples[begin + i];
+    encodings[i] = pair ? teacher.tokenizer.encode(e.text_a, std::string_view(e.text_b), options.max_length)
+                        : teacher.tokenizer.encode(e.text_a, std::nullopt, options.max_length);
+  }
+  // Longest first, so padding stays small and memory peaks at the first batch.
+  std::vector<size_t> order(n);
+  std::iota(order.begin(), order.end(), 0);
+  std::stable_sort(order.begin(), order.end(),
+                   [&](size_t a, size_t b) { return encodings[a].ids.size() > encodings[b].ids.size(); });
+  torch::Tensor logits = torch::empty({static_cast<int64_t>(n), teacher.config.num_labels});
+  for (size_t start = 0; start < n; start += options.batch) {
+    const std::vector<size_t> rows(order.begin() + start, order.begin() + std::min(n, start + options.batch));
+    const EncodedBatch batch = pad_batch(encodings, rows, teacher.tokenizer.pad_id());
+    const torch::Tensor out = teacher.model
+                                  ->forward(batch.ids.to(options.device), batch.types.to(options.device),
+                                            batch.mask.to(options.device))
+                                  .to(torch::kCPU, torch::kFloat32);
+    std::vector<int64_t> positions(rows.begin(), rows.end());
+    logits.index_copy_(0, torch::tensor(positions, torch::kInt64), out);
+    if (progress) progress->add(static_cast<int64_t>(rows.size()));
+  }
+  return logits;
+}
+
+}  // namespace b2b

@@ -1,0 +1,30 @@
+#pragma once
+// Teacher logits for many examples: WordPiece, batches of similar length, BERT forward.
+#include <torch/torch.h>
+
+#include <vector>
+
+#include "data/dataset.h"
+#include "teacher/teacher.h"
+#include "util/progress.h"
+
+namespace b2b {
+
+struct TeacherRunOptions {
+  size_t batch = 64;
+  size_t max_length = 128;
+  torch::Device device = torch::kCPU;
+  torch::Dtype dtype = torch::kFloat32;  // bf16/fp16 on CUDA
+};
+
+// Parses --device; throws Error when CUDA is asked for but this libtorch has none.
+torch::Device parse_device(const std::string& name);
+
+// Moves the teacher to the device and dtype of `options`.
+void prepare_teacher(Teacher& teacher, const TeacherRunOptions& options);
+
+// (N, k) float32 logits on CPU for examples[begin, end), in that order.
+torch::Tensor teacher_logits(Teacher& teacher, const std::vector<Example>& examples, size_t begin,
+                             size_t end, bool pair, const TeacherRunOptions& options, Progress* progress);
+
+}  // namespace b2b
