@@ -12,7 +12,7 @@ namespace {
 struct LabelFlags {
   TaskFlags task;
   std::string model, input, output, shard = "0/1", device = "cpu";
-  size_t batch = 64, max_length = 128;
+  size_t batch = 64, max_length = 128, chunk_rows = 8192;
   bool bf16 = false;
   int threads = 0;
 };
@@ -22,6 +22,7 @@ void run_label(const LabelFlags& f) {
   LabelOptions options;
   options.model_dir = f.model;
   options.shard = parse_shard(f.shard);
+  options.chunk_rows = std::max<size_t>(f.chunk_rows, 1);
   options.run.batch = f.batch;
   options.run.max_length = f.max_length;
   options.run.device = parse_device(f.device);
@@ -51,6 +52,7 @@ void add_teacher_command(CLI::App& app) {
   cmd->add_option("--max-length", flags->max_length, "WordPiece ids per example, specials included")
       ->capture_default_str();
   cmd->add_option("--shard", flags->shard, "label the i-th of N contiguous slices (i/N)")->capture_default_str();
+  cmd->add_option("--chunk-rows", flags->chunk_rows, "rows per resumable chunk")->capture_default_str();
   cmd->add_option("--device", flags->device, "cpu or cuda")->capture_default_str();
   cmd->add_flag("--bf16", flags->bf16, "compute in bfloat16 (for GPUs)");
   add_threads_flag(cmd, flags->threads);

@@ -42,6 +42,8 @@ nlohmann::json run_identity(const std::string& input, const LabelOptions& option
           {"input_bytes", fs::file_size(input, ec)},
           {"model", fs::absolute(options.model_dir).string()},
           {"max_length", options.run.max_length},
+          {"batch", options.run.batch},
+          {"chunk_rows", options.chunk_rows},
           {"shard", std::to_string(options.shard.index) + "/" + std::to_string(options.shard.count)}};
 }
 
@@ -111,9 +113,13 @@ LabelSummary label_file(Teacher& teacher, TaskSpec task, const std::string& inpu
     fail_file(options.model_dir, "has " + std::to_string(k) + " labels but task " + task.describe() + " has " +
                                      std::to_string(task.num_labels()));
   }
+  // Shards are made of whole chunks counted from the first row, so every row is computed in
+  // the same batch whether the file is labeled whole, in shards or after a resume (float
+  // results depend on the batch a row shares).
   const size_t n = data.examples.size();
-  const size_t begin = n * options.shard.index / options.shard.count;
-  const size_t end = n * (options.shard.index + 1) / options.shard.count;
+  const size_t chunks = (n + options.chunk_rows - 1) / options.chunk_rows;
+  const size_t begin = std::min(n, chunks * options.shard.index / options.shard.count * options.chunk_rows);
+  const size_t end = std::min(n, chunks * (options.shard.index + 1) / options.shard.count * options.chunk_rows);
 
   const std::string partial = output + ".partial", progress_path = output + ".progress";
   const nlohmann::json identity = run_identity(input, options);

@@ -1,0 +1,142 @@
+// `teacher label` end to end: output layout, resuming a killed run, shards, bad input.
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "test_util.h"
+#include "util/atomic_file.h"
+
+namespace b2b {
+namespace {
+
+namespace fs = std::filesystem;
+using test::run_cli;
+using test::shared;
+
+std::string sst2_rows(size_t n) {
+  std::istringstream in(read_file(shared("data/glue/SST-2/train.tsv")));
+  std::string line, out;
+  for (size_t i = 0; i <= n && std::getline(in, line); ++i) out += line + "\n";
+  return out;
+}
+
+std::vector<std::string> lines_of(const std::string& text) {
+  std::vector<std::string> lines;
+  std::istringstream in(text);
+  std::string line;
+  while (std::getline(in, line)) lines.push_back(line);
+  return lines;
+}
+
+std::string label_args(const std::string& input, const std::string& output, const std::string& extra = "") {
+  return "teacher label --model " + shared("fixtures/bert/tiny-sst2-f32") + " --task sst2 --input " + input +
+         " --output " + output + " --threads 1 --batch 16 " + extra;
+}
+
+TEST(TeacherLabel, WritesEveryRowInOrderWithRoundTrippingLogits) {
+  test::TempDir dir;
+  const std::string input = dir.write("in.tsv", sst2_rows(300));
+  const auto result = run_cli(label_args(input, dir.path("out.tsv")));
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  const auto in = lines_of(read_file(input)), out = lines_of(read_file(dir.path("out.tsv")));
+  ASSERT_EQ(out.size(), in.size());
+  EXPECT_EQ(out[0], "sentence\tlabel\tlogit_0\tlogit_1");
+  for (size_t i = 1; i < in.size(); ++i) EXPECT_EQ(out[i].rfind(in[i] + "\t", 0), 0u) << i;
+  EXPECT_FALSE(fs::exists(dir.path("out.tsv.partial")));
+  EXPECT_FALSE(fs::exists(dir.path("out.tsv.progress")));
+}
+
+TEST(TeacherLabel, ResumesAKilledRunWithoutLosingOrRepeatingRows) {
+  test::TempDir dir;
+  const std::string input = dir.write("in.tsv", sst2_rows(20000));
+  const std::string output = dir.path("out.tsv");
+  ASSERT_EQ(run_cli(label_args(input, dir.path("clean.tsv"), "--chunk-rows 500")).exit_code, 0);
+
+  // Start in the background, wait for the first finished chunk, kill it hard.
+  const std::string command = std::string(B2B_BINARY) + " " + label_args(input, output, "--chunk-rows 500") +
+                              " > /dev/null 2>&1 & echo $! > " + dir.path("pid");
+  ASSERT_EQ(std::system(command.c_str()), 0);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
+  while (!fs::exists(output + ".progress") && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  const pid_t pid = std::stoi(read_file(dir.path("pid")));
+  ASSERT_EQ(::kill(pid, SIGKILL), 0);
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  ASSERT_FALSE(fs::exists(output)) << "the run finished before it could be killed";
+  ASSERT_TRUE(fs::exists(output + ".partial"));
+
+  const auto resumed = run_cli(label_args(input, output, "--chunk-rows 500"));
+  ASSERT_EQ(resumed.exit_code, 0) << resumed.err;
+  EXPECT_NE(resumed.err.find("resumed after"), std::string::npos) << resumed.err;
+  EXPECT_EQ(read_file(output), read_file(dir.path("clean.tsv")));
+}
+
+TEST(TeacherLabel, ShardsConcatenateToTheUnshardedOutput) {
+  test::TempDir dir;
+  const std::string input = dir.write("in.tsv", sst2_rows(1000));
+  ASSERT_EQ(run_cli(label_args(input, dir.path("all.tsv"), "--chunk-rows 100")).exit_code, 0);
+  std::vector<std::string> joined = {"header"};
+  for (int i = 0; i < 3; ++i) {
+    const std::string part = dir.path("part" + std::to_string(i) + ".tsv");
+    const auto result = run_cli(label_args(input, part, "--chunk-rows 100 --shard " + std::to_string(i) + "/3"));
+    ASSERT_EQ(result.exit_code, 0) << result.err;
+    const auto rows = lines_of(read_file(part));
+    EXPECT_GT(rows.size(), 300u);  // 10 chunks of 100 rows over 3 shards
+    joined.insert(joined.end(), rows.begin() + 1, rows.end());  // each shard has the header
+  }
+  auto all = lines_of(read_file(dir.path("all.tsv")));
+  all[0] = "header";
+  EXPECT_EQ(joined, all);
+}
+
+TEST(TeacherLabel, BadInputIsOneClearError) {
+  test::TempDir dir;
+  const std::string input = dir.write("in.tsv", sst2_rows(20));
+  auto expect_error = [&](const test::CommandResult& r, const std::string& needle) {
+    EXPECT_NE(r.exit_code, 0);
+    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+    EXPECT_NE(r.err.find(needle), std::string::npos) << r.err;
+  };
+  expect_error(run_cli(label_args(input, dir.path("o1.tsv"), "--shard 3/3")), "--shard");
+  expect_error(run_cli(label_args(input, dir.path("o2.tsv"), "--device cuda")), "--device cuda");
+  expect_error(run_cli("teacher label --model " + dir.path("none") + " --task sst2 --input " + input +
+                       " --output " + dir.path("o3.tsv")),
+               "no such model directory");
+  expect_error(run_cli("teacher label --model " + shared("fixtures/bert/small-nli-f16") + " --task sst2 --input " +
+                       input + " --output " + dir.path("o4.tsv")),
+               "has 3 labels but task sst2 has 2");
+  for (const char* o : {"o1.tsv", "o2.tsv", "o3.tsv", "o4.tsv"}) EXPECT_FALSE(fs::exists(dir.path(o))) << o;
+}
+
+TEST(TeacherLabel, TokenizeCommandMatchesTheFixture) {
+  const std::string fixture = read_file(shared("fixtures/tokenizer/wordpiece_uncased.jsonl"));
+  const auto result = run_cli("tokenize --jsonl --vocab " + shared("data/bert/vocab.txt"), fixture);
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  const auto expected = lines_of(fixture), got = lines_of(result.out);
+  ASSERT_EQ(got.size(), 3908u);
+  size_t mismatches = 0;
+  for (size_t i = 0; i < got.size(); ++i) {
+    const auto ids = nlohmann::json::parse(expected[i])["ids"];
+    mismatches += nlohmann::json::parse(got[i]) != ids;
+  }
+  EXPECT_EQ(mismatches, 0u);
+}
+
+TEST(TeacherLabel, RealTeacherReproducesItsDevAccuracy) {
+  const auto result = run_cli("eval --model " + shared("fixtures/teacher/bert-small-imdb-sst2") +
+                              " --task sst2 --json --data " + shared("data/glue/SST-2/dev.tsv"));
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  const auto metrics = nlohmann::json::parse(result.out);
+  EXPECT_EQ(metrics["correct"].get<int>(), 747);
+  EXPECT_EQ(metrics["total"].get<int>(), 872);
+}
+
+}  // namespace
+}  // namespace b2b
