@@ -2,7 +2,7 @@
 BUILD_DIR ?= build
 JOBS ?= $(shell nproc)
 
-.PHONY: all setup build test demo bench format clean
+.PHONY: all setup build test demo bench fuzz format clean
 
 all: build
 
@@ -23,6 +23,10 @@ demo: build
 bench: build
 	@scripts/setup.sh --bench
 	@bench/run.sh $(BUILD_DIR)
+
+fuzz: setup
+	@scripts/setup.sh --fuzz
+	@fuzz/run.sh $(BUILD_DIR)/fuzz
 
 format:
 	@clang-format -i $$(git ls-files '*.cpp' '*.h')

@@ -22,3 +22,29 @@ for name, key, higher_is_better in rows:
     print(f"{name:38} {cpp[key]:12.2f} {ref[key]:12.2f} {ratio:8.2f}x")
 print(f"({cpp['train_sentences']} SST-2 training sentences; {ref['implementation']})")
 PY
+
+# Teacher labeling: the real BERT-small over all SST-2 training sentences, and a sample with a
+# random-weight BERT-base-shaped checkpoint, each beside the same BERT in PyTorch eager.
+teacher_rows=${B2B_TEACHER_ROWS:-0}   # 0 = all 67,349
+base_rows=${B2B_BASE_ROWS:-1000}
+compare_teacher() {  # name model rows
+  local name=$1 model=$2 rows=$3
+  "$build/bench/teacher_bench" "$model" "$shared/data/glue/SST-2/train.tsv" "$work" "$threads" "$rows" > "$work/t_cpp.json"
+  /usr/bin/python3 bench/teacher_reference.py "$model" "$work" "$threads" > "$work/t_torch.json"
+  /usr/bin/python3 - "$name" "$work/t_cpp.json" "$work/t_torch.json" <<'PY'
+import json, sys
+name = sys.argv[1]
+cpp, ref = (json.load(open(p)) for p in sys.argv[2:4])
+print(f"{name:38} {cpp['sentences_per_second']:12.1f} {ref['sentences_per_second']:12.1f} "
+      f"{cpp['sentences_per_second'] / ref['sentences_per_second']:8.2f}x")
+print(f"  ({cpp['sentences']} sentences, batch {cpp['batch']}; max |logit difference| "
+      f"{ref['max_abs_logit_difference_vs_cpp']:.2e})")
+PY
+}
+echo
+echo "bench: teacher labeling (sentences/s), $threads threads"
+printf "%-38s %12s %12s %9s\n" "model" "bert2bilstm" "PyTorch" "speed-up"
+if [[ "$teacher_rows" == 0 ]]; then teacher_rows=1000000; fi
+compare_teacher "BERT-small (real SST-2 teacher)" "$shared/fixtures/teacher/bert-small-imdb-sst2" "$teacher_rows"
+"$build/bench/teacher_bench" --make-random-base "$work/bert-base-random" "$shared/data/bert/vocab.txt"
+compare_teacher "BERT-base shape, random weights" "$work/bert-base-random" "$base_rows"

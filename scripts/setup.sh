@@ -3,14 +3,16 @@
 # Idempotent: runs apt-get only when something is missing.
 #   scripts/setup.sh          build and test dependencies
 #   scripts/setup.sh --bench  also the PyTorch reference (python3-torch) and wrk
+#   scripts/setup.sh --fuzz   also clang and its libFuzzer runtime
 set -euo pipefail
 
 packages=(build-essential cmake pkg-config libtorch-dev libopenblas0-openmp
   libutf8proc-dev nlohmann-json3-dev libcli11-dev libspdlog-dev libfmt-dev
   libcpp-httplib-dev libgtest-dev libbenchmark-dev clang-format)
-if [[ "${1:-}" == "--bench" ]]; then
-  packages+=(python3-torch python3-numpy wrk)
-fi
+case "${1:-}" in
+  --bench) packages+=(python3-torch python3-numpy wrk) ;;
+  --fuzz) packages+=(clang-14 libclang-rt-14-dev) ;;
+esac
 
 sudo_cmd=()
 if [[ $(id -u) -ne 0 ]]; then sudo_cmd=(sudo); fi
