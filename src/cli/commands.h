@@ -10,5 +10,6 @@ void add_eval_command(CLI::App& app);
 void add_predict_command(CLI::App& app);
 void add_tokenize_command(CLI::App& app);
 void add_teacher_command(CLI::App& app);
+void add_pos_command(CLI::App& app);
 
 }  // namespace b2b::cli

@@ -16,6 +16,7 @@ int main(int argc, char** argv) {
   b2b::cli::add_predict_command(app);
   b2b::cli::add_tokenize_command(app);
   b2b::cli::add_teacher_command(app);
+  b2b::cli::add_pos_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
