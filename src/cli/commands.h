@@ -11,5 +11,6 @@ void add_predict_command(CLI::App& app);
 void add_tokenize_command(CLI::App& app);
 void add_teacher_command(CLI::App& app);
 void add_pos_command(CLI::App& app);
+void add_augment_command(CLI::App& app);
 
 }  // namespace b2b::cli

@@ -17,6 +17,7 @@ int main(int argc, char** argv) {
   b2b::cli::add_tokenize_command(app);
   b2b::cli::add_teacher_command(app);
   b2b::cli::add_pos_command(app);
+  b2b::cli::add_augment_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
