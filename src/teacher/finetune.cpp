@@ -1,0 +1,292 @@
+#include "teacher/finetune.h"
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <numeric>
+#include <random>
+#include <sstream>
+
+#include "data/dataset.h"
+#include "io/safetensors.h"
+#include "util/atomic_file.h"
+#include "util/error.h"
+#include "util/progress.h"
+
+namespace b2b {
+
+namespace fs = std::filesystem;
+
+std::vector<double> parse_learning_rates(const std::string& text) {
+  std::vector<double> rates;
+  std::stringstream in(text);
+  std::string item;
+  while (std::getline(in, item, ',')) {
+    size_t used = 0;
+    double value = 0;
+    try {
+      value = std::stod(item, &used);
+    } catch (const std::exception&) {
+      used = 0;
+    }
+    if (used != item.size() || !(value > 0)) throw Error("--lr: '" + item + "' is not a positive number");
+    rates.push_back(value);
+  }
+  if (rates.empty()) throw Error("--lr: no learning rate given");
+  return rates;
+}
+
+void save_teacher(const std::string& dir, const Teacher& teacher, const std::string& vocab_path) {
+  AtomicDirectory out(dir);
+  write_file_atomic(out.staged("config.json"), bert_config_to_json(teacher.config).dump(2) + "\n");
+  write_file_atomic(out.staged("tokenizer_config.json"),
+                    nlohmann::json{{"do_lower_case", teacher.config.lower_case}, {"tokenizer_class", "BertTokenizer"}}
+                            .dump(2) + "\n");
+  write_file_atomic(out.staged("vocab.txt"), read_file(vocab_path));
+  NamedTensors tensors;
+  for (const auto& item : teacher.model->named_parameters()) {
+    tensors.emplace_back(item.key(), item.value().detach().to(torch::kCPU, torch::kFloat32));
+  }
+  save_safetensors(out.staged("model.safetensors"), tensors, {{"format", "pt"}});
+  out.commit();
+}
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// transformers' _init_weights: normal(0, initializer_range) for Linear and Embedding weights,
+// zero biases, LayerNorm 1 and 0, a zero padding row.
+void init_like_transformers(Teacher& teacher, bool head_only) {
+  torch::NoGradGuard no_grad;
+  const double std = teacher.config.initializer_range;
+  for (auto& item : teacher.model->named_parameters()) {
+    const std::string& name = item.key();
+    if (head_only && name.rfind("classifier.", 0) != 0) continue;
+    if (name.find("LayerNorm.weight") != std::string::npos) {
+      item.value().fill_(1);
+    } else if (name.find("bias") != std::string::npos) {
+      item.value().zero_();
+    } else {
+      item.value().normal_(0, std);
+    }
+  }
+  if (!head_only) teacher.model->named_parameters()["bert.embeddings.word_embeddings.weight"][0].zero_();
+}
+
+Teacher load_for_training(const std::string& model_dir, const TaskSpec& task, const FinetuneOptions& o) {
+  Teacher teacher = [&] {
+    if (!o.random_init) return load_teacher(model_dir, /*allow_missing_head=*/true);
+    BertConfig config = read_bert_config(model_dir);
+    auto tokenizer = WordPieceTokenizer::from_vocab_file(model_dir + "/vocab.txt", config.lower_case);
+    config.num_labels = task.num_labels();
+    Teacher t{config, std::move(tokenizer), BertClassifier(config)};
+    init_like_transformers(t, false);
+    return t;
+  }();
+  if (teacher.config.num_labels != task.num_labels()) {
+    if (!o.reinit_classifier && !o.random_init) {
+      fail_file(model_dir, "has " + std::to_string(teacher.config.num_labels) + " labels but task " +
+                               task.describe() + " has " + std::to_string(task.num_labels()) +
+                               " (use --reinit-classifier for a fresh classifier)");
+    }
+    BertConfig config = teacher.config;
+    config.num_labels = task.num_labels();
+    BertClassifier resized(config);
+    auto source = teacher.model->named_parameters();
+    torch::NoGradGuard no_grad;
+    for (auto& item : resized->named_parameters()) {
+      if (item.key().rfind("classifier.", 0) != 0) item.value().copy_(source[item.key()]);
+    }
+    teacher.config = config;
+    teacher.model = resized;
+  }
+  if (o.reinit_classifier) init_like_transformers(teacher, true);
+  teacher.config.id2label = task.labels;
+  return teacher;
+}
+
+struct Encoded {
+  std::vector<Encoding> encodings;
+  std::vector<int64_t> labels;
+};
+
+Encoded encode(const Teacher& teacher, const Dataset& data, bool pair, size_t max_length) {
+  Encoded out;
+  for (const auto& e : data.examples) {
+    out.encodings.push_back(pair ? teacher.tokenizer.encode(e.text_a, std::string_view(e.text_b), max_length)
+                                 : teacher.tokenizer.encode(e.text_a, std::nullopt, max_length));
+    out.labels.push_back(e.label);
+  }
+  return out;
+}
+
+std::vector<torch::Tensor> pad(const Encoded& data, const std::vector<size_t>& rows) {
+  size_t longest = 0;
+  for (size_t r : rows) longest = std::max(longest, data.encodings[r].ids.size());
+  const int64_t n = static_cast<int64_t>(rows.size()), t = static_cast<int64_t>(longest);
+  auto ids = torch::zeros({n, t}, torch::kInt64), types = torch::zeros({n, t}, torch::kInt64),
+       mask = torch::zeros({n, t}, torch::kInt64), labels = torch::empty({n}, torch::kInt64);
+  for (int64_t i = 0; i < n; ++i) {
+    const Encoding& e = data.encodings[rows[i]];
+    const auto len = static_cast<int64_t>(e.ids.size());
+    ids[i].slice(0, 0, len).copy_(torch::tensor(e.ids, torch::kInt64));
+    types[i].slice(0, 0, len).copy_(torch::tensor(e.type_ids, torch::kInt64));
+    mask[i].slice(0, 0, len).fill_(1);
+    labels[i] = data.labels[rows[i]];
+  }
+  return {ids, types, mask, labels};
+}
+
+double dev_accuracy(Teacher& teacher, const Dataset& dev, bool pair, const FinetuneOptions& o) {
+  teacher.model->eval();
+  TeacherRunOptions run{64, o.max_length, o.device, o.bf16 ? torch::kBFloat16 : torch::kFloat32};
+  const auto predicted = teacher_logits(teacher, dev.examples, 0, dev.examples.size(), pair, run, nullptr).argmax(1);
+  int64_t correct = 0;
+  for (size_t i = 0; i < dev.examples.size(); ++i) correct += predicted[i].item<int64_t>() == dev.examples[i].label;
+  teacher.model->train();
+  return static_cast<double>(correct) / dev.examples.size();
+}
+
+std::unique_ptr<torch::optim::AdamW> make_optimizer(Teacher& teacher, const FinetuneOptions& o, double lr) {
+  // No weight decay on biases and LayerNorm weights, as transformers' Trainer.
+  std::vector<torch::Tensor> decay, no_decay;
+  for (const auto& item : teacher.model->named_parameters()) {
+    const bool exempt = item.key().find("bias") != std::string::npos || item.key().find("LayerNorm") != std::string::npos;
+    (exempt ? no_decay : decay).push_back(item.value());
+  }
+  std::vector<torch::optim::OptimizerParamGroup> groups;
+  groups.emplace_back(decay, std::make_unique<torch::optim::AdamWOptions>(
+                                 torch::optim::AdamWOptions(lr).weight_decay(o.weight_decay).eps(1e-8)));
+  groups.emplace_back(no_decay, std::make_unique<torch::optim::AdamWOptions>(
+                                    torch::optim::AdamWOptions(lr).weight_decay(0).eps(1e-8)));
+  return std::make_unique<torch::optim::AdamW>(groups, torch::optim::AdamWOptions(lr));
+}
+
+std::string lr_name(double lr) {
+  char buffer[32];
+  std::snprintf(buffer, sizeof buffer, "lr-%g", lr);
+  return buffer;
+}
+
+struct RunState {
+  Teacher teacher;
+  double best = -1;
+  int best_epoch = 0;
+};
+
+// One learning rate: epochs of AdamW steps, dev accuracy after each, the best state kept in
+// work_dir/best (and each finished epoch in work_dir/last, for resuming).
+LearningRateResult train_one_rate(const std::string& model_dir, const TaskSpec& task, const Encoded& train,
+                                  const Dataset& dev, const std::string& work_dir, double lr, const FinetuneOptions& o,
+                                  const std::string& vocab_path) {
+  Teacher teacher = load_for_training(model_dir, task, o);
+  int first_epoch = 1;
+  LearningRateResult result{lr, -1, 0};
+  const std::string progress_path = work_dir + "/progress.json";
+  if (fs::exists(progress_path)) {  // resume after the last finished epoch
+    const auto record = nlohmann::json::parse(read_file(progress_path));
+    first_epoch = record["epoch"].get<int>() + 1;
+    result.best_dev_accuracy = record["best_dev_accuracy"].get<double>();
+    result.best_epoch = record["best_epoch"].get<int>();
+    load_bert_weights(teacher.model, SafetensorsFile(work_dir + "/last/model.safetensors"), false);
+    std::fprintf(stderr, "lr %g: resuming after epoch %d\n", lr, first_epoch - 1);
+  }
+  teacher.model->to(o.device, o.bf16 ? torch::kBFloat16 : torch::kFloat32);
+  teacher.model->train();
+  auto optimizer = make_optimizer(teacher, o, lr);
+  if (first_epoch > 1) torch::load(*optimizer, work_dir + "/last/optimizer.pt");
+  const size_t steps_per_epoch = (train.labels.size() + o.batch - 1) / o.batch;
+  const double total_steps = static_cast<double>(steps_per_epoch * o.epochs);
+  const double warmup_steps = std::max(1.0, o.warmup * total_steps);
+  size_t step = steps_per_epoch * (first_epoch - 1);
+  for (int epoch = first_epoch; epoch <= o.epochs; ++epoch) {
+    std::vector<size_t> order(train.labels.size());
+    std::iota(order.begin(), order.end(), 0);
+    std::mt19937_64 rng(o.seed * 1000003 + epoch);  // the epoch's order does not depend on resuming
+    for (size_t i = order.size(); i > 1; --i) std::swap(order[i - 1], order[rng() % i]);
+    Progress progress("lr " + lr_name(lr).substr(3) + " epoch " + std::to_string(epoch),
+                      static_cast<int64_t>(order.size()), "ex");
+    double loss_sum = 0;
+    const auto start = Clock::now();
+    for (size_t b = 0; b < order.size(); b += o.batch) {
+      const std::vector<size_t> rows(order.begin() + b, order.begin() + std::min(order.size(), b + o.batch));
+      const auto batch = pad(train, rows);
+      const double scale = step < warmup_steps ? (step + 1) / warmup_steps
+                                               : std::max(0.0, (total_steps - step) / (total_steps - warmup_steps));
+      for (auto& group : optimizer->param_groups()) group.options().set_lr(lr * scale);
+      optimizer->zero_grad();
+      const auto logits = teacher.model->forward(batch[0].to(o.device), batch[1].to(o.device), batch[2].to(o.device));
+      const auto loss = torch::nn::functional::cross_entropy(logits.to(torch::kFloat32), batch[3].to(o.device));
+      loss.backward();
+      torch::nn::utils::clip_grad_norm_(teacher.model->parameters(), o.clip_norm);
+      optimizer->step();
+      ++step;
+      loss_sum += loss.item<double>();
+      char note[48];
+      std::snprintf(note, sizeof note, "loss %.4f", loss_sum / (b / o.batch + 1));
+      progress.set_note(note);
+      progress.add(static_cast<int64_t>(rows.size()));
+    }
+    progress.finish();
+    const double accuracy = dev_accuracy(teacher, dev, task.is_pair(), o);
+    const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
+    std::fprintf(stderr, "lr %g epoch %d: train loss %.4f, dev accuracy %.4f, %.1f s (%.1f steps/s)\n", lr, epoch,
+                 loss_sum / steps_per_epoch, accuracy, seconds, steps_per_epoch / seconds);
+    if (accuracy > result.best_dev_accuracy) {
+      result.best_dev_accuracy = accuracy;
+      result.best_epoch = epoch;
+      save_teacher(work_dir + "/best", teacher, vocab_path);
+    }
+    save_teacher(work_dir + "/last", teacher, vocab_path);
+    torch::save(*optimizer, work_dir + "/last/optimizer.pt");
+    write_file_atomic(progress_path, nlohmann::json{{"epoch", epoch},
+                                                    {"best_dev_accuracy", result.best_dev_accuracy},
+                                                    {"best_epoch", result.best_epoch}}
+                                         .dump());
+  }
+  return result;
+}
+
+}  // namespace
+
+FinetuneResult finetune_teacher(const std::string& model_dir, TaskSpec task, const std::string& train_path,
+                                const std::string& dev_path, const std::string& out_dir,
+                                const FinetuneOptions& o) {
+  std::error_code ec;
+  if (!fs::is_directory(model_dir, ec)) fail_file(model_dir, "no such model directory");
+  if (!o.random_init && !fs::exists(model_dir + "/model.safetensors", ec)) {
+    fail_file(model_dir + "/model.safetensors", "no such file (the directory has no weights; --init random "
+                                                "trains from a config-only directory)");
+  }
+  ReadOptions read_options;
+  read_options.discover_labels = true;
+  const Dataset train = read_dataset(train_path, task, read_options);
+  const Dataset dev = read_dataset(dev_path, task);
+  if (task.num_labels() < 2) fail_file(train_path, "needs at least two distinct labels");
+  torch::manual_seed(o.seed);
+  const Teacher probe = load_for_training(model_dir, task, o);
+  const Encoded encoded = encode(probe, train, task.is_pair(), o.max_length);
+  const std::string vocab_path = model_dir + "/vocab.txt";
+  FinetuneResult result;
+  const std::string work = out_dir + ".work";
+  fs::create_directories(work);
+  for (double lr : o.learning_rates) {
+    torch::manual_seed(o.seed);
+    const std::string lr_dir = work + "/" + lr_name(lr);
+    fs::create_directories(lr_dir);
+    result.runs.push_back(train_one_rate(model_dir, task, encoded, dev, lr_dir, lr, o, vocab_path));
+    std::fprintf(stderr, "lr %g: best dev accuracy %.4f (epoch %d)\n", lr, result.runs.back().best_dev_accuracy,
+                 result.runs.back().best_epoch);
+    if (result.runs.back().best_dev_accuracy > result.best.best_dev_accuracy) result.best = result.runs.back();
+  }
+  // The best rate's best epoch becomes the output directory.
+  const std::string best_dir = work + "/" + lr_name(result.best.lr) + "/best";
+  AtomicDirectory out(out_dir);
+  for (const auto& file : fs::directory_iterator(best_dir)) fs::copy(file.path(), out.staged(file.path().filename()));
+  out.commit();
+  fs::remove_all(work, ec);
+  return result;
+}
+
+}  // namespace b2b
