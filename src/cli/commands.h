@@ -1,6 +1,7 @@
 #pragma once
 // Each subcommand registers itself on the root app; its callback does the work.
 #include <CLI/CLI.hpp>
+#include <string>
 
 namespace b2b::cli {
 
@@ -12,5 +13,6 @@ void add_tokenize_command(CLI::App& app);
 void add_teacher_command(CLI::App& app);
 void add_pos_command(CLI::App& app);
 void add_augment_command(CLI::App& app);
+void add_distill_command(CLI::App& app, const std::string& command_line);
 
 }  // namespace b2b::cli

@@ -18,6 +18,9 @@ int main(int argc, char** argv) {
   b2b::cli::add_teacher_command(app);
   b2b::cli::add_pos_command(app);
   b2b::cli::add_augment_command(app);
+  std::string command_line = "bert2bilstm";
+  for (int i = 1; i < argc; ++i) command_line += std::string(" ") + argv[i];
+  b2b::cli::add_distill_command(app, command_line);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -1,0 +1,153 @@
+#include "pipeline/distill.h"
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <numeric>
+#include <random>
+#include <sstream>
+
+#include "augment/transfer_set.h"
+#include "io/delimited.h"
+#include "pipeline/manifest.h"
+#include "pipeline/report.h"
+#include "pos/tagger.h"
+#include "teacher/labeler.h"
+#include "util/atomic_file.h"
+#include "util/error.h"
+
+namespace b2b {
+
+namespace fs = std::filesystem;
+
+const std::vector<std::string>& distill_stages() {
+  static const std::vector<std::string> stages = {"pos", "augment", "label", "student", "baseline", "report"};
+  return stages;
+}
+
+namespace {
+
+// Keeps the original rows and a uniform sample of the augmented ones, in file order.
+void subsample_transfer_set(const std::string& path, size_t originals, size_t target, uint64_t seed) {
+  std::istringstream in(read_file(path));
+  std::string header, line;
+  std::getline(in, header);
+  std::vector<std::string> rows;
+  while (std::getline(in, line)) rows.push_back(line);
+  if (target >= rows.size() || target <= originals) return;
+  std::vector<size_t> augmented(rows.size() - originals);
+  std::iota(augmented.begin(), augmented.end(), originals);
+  std::mt19937_64 rng(seed);
+  for (size_t i = augmented.size(); i > 1; --i) std::swap(augmented[i - 1], augmented[rng() % i]);
+  augmented.resize(target - originals);
+  std::sort(augmented.begin(), augmented.end());
+  AtomicFile out(path);
+  out.stream() << header << '\n';
+  for (size_t i = 0; i < originals; ++i) out.stream() << rows[i] << '\n';
+  for (size_t i : augmented) out.stream() << rows[i] << '\n';
+  out.commit();
+}
+
+size_t count_rows(const std::string& path) {
+  std::ifstream in(path);
+  return static_cast<size_t>(std::count(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>(), '\n')) - 1;
+}
+
+nlohmann::json student_settings(const StudentRunSpec& s) {
+  const auto& o = s.options;
+  return {{"vectors", s.vectors}, {"embedding_mode", s.embedding_mode}, {"min_count", s.min_count},
+          {"embedding_dim", s.embedding_dim}, {"hidden", s.hidden}, {"fc", s.fc}, {"dropout", s.dropout},
+          {"epochs", o.epochs}, {"batch", o.batch_size}, {"optimizer", o.optimizer}, {"lr", o.lr},
+          {"rho", o.rho}, {"alpha", o.alpha}, {"patience", o.patience}, {"seed", o.seed}};
+}
+
+}  // namespace
+
+void run_distill(DistillSpec spec) {
+  const auto& stages = distill_stages();
+  if (!spec.from.empty() && std::find(stages.begin(), stages.end(), spec.from) == stages.end()) {
+    throw Error("--from: unknown stage '" + spec.from + "' (pos, augment, label, student, baseline, report)");
+  }
+  if (spec.pos_model.empty() && spec.conllu.empty()) throw Error("distill: give --pos-model or --conllu");
+  const std::string train = spec.data_dir + "/train.tsv", dev = spec.data_dir + "/dev.tsv";
+  for (const auto& f : {train, dev}) {
+    if (!fs::exists(f)) fail_file(f, "no such file (--data must hold train.tsv and dev.tsv)");
+  }
+  if (spec.augment.n_iter < 0) spec.augment.n_iter = default_n_iter(spec.task);
+  fs::create_directories(spec.out_dir);
+  const std::string dir = spec.out_dir;
+  Manifest manifest(dir + "/manifest.json");
+  bool forcing = false;
+  auto force = [&](const std::string& stage) { return forcing = forcing || stage == spec.from; };
+
+  const std::string pos_model = spec.conllu.empty() ? spec.pos_model : dir + "/pos.model";
+  if (!spec.conllu.empty()) {
+    manifest.run({"pos", {{"iterations", 12}}, {spec.conllu}, {pos_model}, [&] {
+                    PosTagger::train(read_conllu(spec.conllu), TaggerTrainOptions{12}).save(pos_model);
+                  }},
+                 force("pos"));
+  } else {
+    force("pos");
+  }
+
+  const std::string transfer = dir + "/transfer.tsv";
+  const auto& a = spec.augment;
+  manifest.run({"augment",
+                {{"p_mask", a.p_mask}, {"p_pos", a.p_pos}, {"p_ng", a.p_ng}, {"n_iter", a.n_iter}, {"seed", a.seed},
+                 {"transfer_size", spec.transfer_size}},
+                {train, pos_model},
+                {transfer},
+                [&] {
+                  const PosTagger tagger = PosTagger::load(pos_model);
+                  const auto summary = augment_file(tagger, spec.task, train, transfer, {a, spec.threads});
+                  if (spec.transfer_size > 0) subsample_transfer_set(transfer, summary.originals, spec.transfer_size, a.seed);
+                }},
+               force("augment"));
+
+  const std::string labeled = dir + "/transfer.labeled.tsv";
+  manifest.run({"label", {{"batch", spec.label.batch}, {"max_length", spec.label.max_length}}, {transfer, spec.teacher_dir},
+                {labeled},
+                [&] {
+                  Teacher teacher = load_teacher(spec.teacher_dir);
+                  prepare_teacher(teacher, spec.label);
+                  LabelOptions options;
+                  options.run = spec.label;
+                  options.model_dir = spec.teacher_dir;
+                  options.chunk_rows = spec.label_chunk_rows;
+                  label_file(teacher, spec.task, transfer, labeled, options);
+                }},
+               force("label"));
+
+  StudentRunSpec student = spec.student;
+  student.task = spec.task;
+  student.train = labeled;
+  student.dev = dev;
+  student.out = dir + "/student";
+  manifest.run({"student", student_settings(student), {labeled, dev}, {student.out},
+                [&] { run_student_training(student); }},
+               force("student"));
+
+  StudentRunSpec baseline = spec.student;
+  baseline.task = spec.task;
+  baseline.train = train;
+  baseline.dev = dev;
+  baseline.out = dir + "/baseline";
+  baseline.options.alpha = 1;
+  if (spec.baseline) {
+    manifest.run({"baseline", student_settings(baseline), {train, dev}, {baseline.out},
+                  [&] { run_student_training(baseline); }},
+                 force("baseline"));
+  } else {
+    force("baseline");
+  }
+
+  ReportInputs report{spec.task, spec.teacher_dir, student.out, spec.baseline ? baseline.out : "", dev, dir,
+                      spec.command, count_rows(labeled)};
+  std::vector<std::string> report_inputs = {spec.teacher_dir, student.out, dev};
+  if (spec.baseline) report_inputs.push_back(baseline.out);
+  manifest.run({"report", {{"command", spec.command}}, report_inputs, {dir + "/report.md", dir + "/report.json"},
+                [&] { write_report(report); }},
+               force("report"));
+}
+
+}  // namespace b2b

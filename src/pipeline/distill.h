@@ -1,0 +1,32 @@
+#pragma once
+// `distill`: augment -> teacher label -> student train (alpha 0, BiLSTM_SOFT) -> report, with
+// the undistilled student (gold labels, same sizes) beside it. Every artifact lives in the
+// output directory; manifest.json lets a rerun skip finished stages.
+#include <string>
+
+#include "augment/augmenter.h"
+#include "student/train_run.h"
+#include "teacher/inference.h"
+
+namespace b2b {
+
+struct DistillSpec {
+  TaskSpec task;
+  std::string data_dir, teacher_dir, out_dir, pos_model, conllu;
+  AugmentOptions augment;             // n_iter < 0: the task's default
+  size_t transfer_size = 0;           // 0: the whole transfer set; else originals + a sample
+  size_t label_chunk_rows = 8192;
+  TeacherRunOptions label;
+  StudentRunSpec student;             // alpha 0 by default
+  bool baseline = true;
+  std::string from;                   // redo from this stage on
+  int threads = 1;
+  std::string command;                // the command line, for the report
+};
+
+// The stages in order, for --from.
+const std::vector<std::string>& distill_stages();
+
+void run_distill(DistillSpec spec);
+
+}  // namespace b2b

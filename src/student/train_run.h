@@ -1,0 +1,27 @@
+#pragma once
+// `student train` as a library call, shared by the CLI and `distill`: read the data, build
+// the vocabulary and embeddings, train with dev selection, write the student directory.
+#include <string>
+
+#include "data/task.h"
+#include "student/trainer.h"
+
+namespace b2b {
+
+struct StudentRunSpec {
+  TaskSpec task;
+  std::string train, dev, out, vectors, vectors_format = "auto", embedding_mode;  // mode "" = by vectors
+  int64_t min_count = 1, embedding_dim = 300, hidden = 0, fc = 0;  // 0 = the task's default
+  double dropout = 0.1;
+  TrainOptions options = unset_batch();  // batch 0 = the task's default
+
+  static TrainOptions unset_batch() {
+    TrainOptions o;
+    o.batch_size = 0;
+    return o;
+  }
+};
+
+TrainResult run_student_training(StudentRunSpec spec);
+
+}  // namespace b2b
