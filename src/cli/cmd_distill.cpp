@@ -50,6 +50,7 @@ void add_distill_command(CLI::App& app, const std::string& command_line) {
   cmd->add_option("--p-ng", s.augment.p_ng)->capture_default_str();
   cmd->add_option("--transfer-size", s.transfer_size, "rows of the transfer set to label (0 = all)")->capture_default_str();
   cmd->add_option("--label-batch", s.label.batch)->capture_default_str();
+  cmd->add_option("--label-chunk-rows", s.label_chunk_rows, "rows per resumable labeling chunk")->capture_default_str();
   cmd->add_option("--max-length", s.label.max_length)->capture_default_str();
   cmd->add_option("--device", flags->device, "labeling device: cpu or cuda")->capture_default_str();
   cmd->add_option("--vectors", s.student.vectors, "word vectors for both students");

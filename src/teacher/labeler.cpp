@@ -132,6 +132,7 @@ LabelSummary label_file(Teacher& teacher, TaskSpec task, const std::string& inpu
   }
   LabelSummary summary;
   summary.resumed_from = resume.rows;
+  if (resume.rows > 0) std::fprintf(stderr, "label: resumed after %zu rows already in %s\n", resume.rows, partial.c_str());
   Progress progress("label", static_cast<int64_t>(end - begin - resume.rows), "sentences");
   for (size_t chunk = begin + resume.rows; chunk < end; chunk += options.chunk_rows) {
     const size_t chunk_end = std::min(end, chunk + options.chunk_rows);

@@ -1,0 +1,84 @@
+// `distill` end to end on a small SST-2 sample: killed during labeling, rerun, finished
+// stages skipped, the result complete.
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <chrono>
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <thread>
+
+#include "pos/tagger.h"
+#include "test_util.h"
+#include "util/atomic_file.h"
+
+namespace b2b {
+namespace {
+
+namespace fs = std::filesystem;
+using test::run_cli;
+using test::shared;
+
+TEST(Distill, ResumesAfterBeingKilledDuringLabeling) {
+  test::TempDir dir;
+  fs::create_directories(dir.path("data"));
+  std::istringstream in(read_file(shared("data/glue/SST-2/train.tsv")));
+  std::string line, rows;
+  for (int i = 0; i <= 400 && std::getline(in, line); ++i) rows += line + "\n";
+  dir.write("data/train.tsv", rows);
+  fs::copy(shared("data/glue/SST-2/dev.tsv"), dir.path("data/dev.tsv"));
+  PosTagger::train(read_conllu(shared("data/pos/UD_English-EWT/en_ewt-ud-dev.conllu")), TaggerTrainOptions{1})
+      .save(dir.path("tagger.pos"));
+  const std::string out = dir.path("run");
+  const std::string args = "distill --task sst2 --data " + dir.path("data") + " --teacher " +
+                           shared("fixtures/bert/tiny-sst2-f32") + " --out " + out + " --pos-model " +
+                           dir.path("tagger.pos") +
+                           " --label-chunk-rows 50 --label-batch 8 --epochs 1 --hidden 16 --fc 16 --threads 1";
+
+  const std::string background =
+      std::string(B2B_BINARY) + " " + args + " > /dev/null 2>&1 & echo $! > " + dir.path("pid");
+  ASSERT_EQ(std::system(background.c_str()), 0);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(300);
+  while (!fs::exists(out + "/transfer.labeled.tsv.progress") && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  ASSERT_EQ(::kill(std::stoi(read_file(dir.path("pid"))), SIGKILL), 0);
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  ASSERT_FALSE(fs::exists(out + "/transfer.labeled.tsv")) << "labeling finished before the kill";
+  const auto transfer_before = read_file(out + "/transfer.tsv");
+
+  const auto rerun = run_cli(args);
+  ASSERT_EQ(rerun.exit_code, 0) << rerun.err;
+  EXPECT_NE(rerun.err.find("stage augment: up to date, skipped"), std::string::npos) << rerun.err;
+  EXPECT_NE(rerun.err.find("resumed after"), std::string::npos) << rerun.err;
+  EXPECT_EQ(read_file(out + "/transfer.tsv"), transfer_before);
+  for (const char* f : {"transfer.labeled.tsv", "student/model.safetensors", "baseline/model.safetensors",
+                        "report.md", "report.json", "manifest.json"}) {
+    EXPECT_TRUE(fs::exists(out + "/" + f)) << f;
+  }
+  // Every transfer row labeled once, in order.
+  std::istringstream transfer(transfer_before), labeled(read_file(out + "/transfer.labeled.tsv"));
+  std::string t, l;
+  std::getline(transfer, t);
+  std::getline(labeled, l);
+  EXPECT_EQ(l, "sentence\tlabel\tlogit_0\tlogit_1");
+  size_t n = 0;
+  while (std::getline(transfer, t)) {
+    ASSERT_TRUE(std::getline(labeled, l));
+    EXPECT_EQ(l.rfind(t + "\t", 0), 0u) << n;
+    ++n;
+  }
+  EXPECT_FALSE(std::getline(labeled, l));
+  EXPECT_GT(n, 400u);
+  const auto report = nlohmann::json::parse(read_file(out + "/report.json"));
+  EXPECT_EQ(report["models"].size(), 3u);
+  EXPECT_EQ(report["models"][0]["metrics"]["total"].get<int>(), 872);
+
+  const auto again = run_cli(args);  // nothing left to do
+  EXPECT_NE(again.err.find("stage report: up to date, skipped"), std::string::npos) << again.err;
+  EXPECT_EQ(again.err.find("running"), std::string::npos) << again.err;
+}
+
+}  // namespace
+}  // namespace b2b
