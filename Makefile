@@ -18,7 +18,7 @@ test: build
 	@ctest --test-dir $(BUILD_DIR) --output-on-failure
 
 demo: build
-	@scripts/demo.sh $(BUILD_DIR)/bert2bilstm
+	@$(BUILD_DIR)/bert2bilstm demo --out runs/demo
 
 bench: build
 	@scripts/setup.sh --bench

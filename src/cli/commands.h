@@ -14,5 +14,6 @@ void add_teacher_command(CLI::App& app);
 void add_pos_command(CLI::App& app);
 void add_augment_command(CLI::App& app);
 void add_distill_command(CLI::App& app, const std::string& command_line);
+void add_demo_command(CLI::App& app, const std::string& command_line);
 
 }  // namespace b2b::cli

@@ -21,6 +21,7 @@ int main(int argc, char** argv) {
   std::string command_line = "bert2bilstm";
   for (int i = 1; i < argc; ++i) command_line += std::string(" ") + argv[i];
   b2b::cli::add_distill_command(app, command_line);
+  b2b::cli::add_demo_command(app, command_line);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
