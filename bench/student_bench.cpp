@@ -12,6 +12,7 @@
 #include "student/batching.h"
 #include "student/inference.h"
 #include "student/model.h"
+#include "student/train_run.h"
 #include "student/trainer.h"
 
 namespace {
@@ -51,10 +52,7 @@ int main(int argc, char** argv) {
   const auto train = b2b::read_dataset(argv[1], task);
   const auto dev = b2b::read_dataset(argv[2], task);
   const b2b::BasicTokenizer tokenizer;
-  std::unordered_map<std::string, int64_t> counts;
-  for (const auto& e : train.examples)
-    for (const auto& w : tokenizer.tokenize(e.text_a)) ++counts[w];
-  const auto vocab = b2b::Vocabulary::build(counts);
+  const auto vocab = b2b::build_vocabulary(train, tokenizer);
   const auto train_ids = b2b::encode_examples(train, tokenizer, vocab, false);
   const auto dev_ids = b2b::encode_examples(dev, tokenizer, vocab, false);
 

@@ -20,7 +20,7 @@ struct Flags {
   size_t chunk = 512;
 };
 
-void print_rows(const Dataset& chunk, const torch::Tensor& logits, const TaskSpec& task, bool json) {
+void print_rows(const torch::Tensor& logits, const TaskSpec& task, bool json) {
   const torch::Tensor probs = torch::softmax(logits, 1);
   const int64_t k = logits.size(1);
   for (int64_t i = 0; i < logits.size(0); ++i) {
@@ -47,7 +47,6 @@ void print_rows(const Dataset& chunk, const torch::Tensor& logits, const TaskSpe
     }
     std::cout << "\n";
   }
-  (void)chunk;
 }
 
 void run(const Flags& f) {
@@ -67,7 +66,7 @@ void run(const Flags& f) {
   auto flush = [&] {
     if (chunk.examples.empty()) return;
     const auto examples = encode_examples(chunk, tokenizer, student.vocab, task.is_pair());
-    print_rows(chunk, predict_logits(student.model, examples, f.chunk), task, f.json);
+    print_rows(predict_logits(student.model, examples, f.chunk), task, f.json);
     chunk.examples.clear();
   };
   while (std::getline(std::cin, line)) {

@@ -10,8 +10,6 @@
 
 namespace b2b {
 
-namespace {
-
 Vocabulary build_vocabulary(const Dataset& data, const BasicTokenizer& tokenizer, int64_t min_count) {
   std::unordered_map<std::string, int64_t> counts;
   std::vector<std::string> words;
@@ -23,6 +21,8 @@ Vocabulary build_vocabulary(const Dataset& data, const BasicTokenizer& tokenizer
   }
   return Vocabulary::build(counts, min_count);
 }
+
+namespace {
 
 // Rows for the embedding tables: pretrained where the word has a vector, U(-0.25, 0.25)
 // otherwise, zeros for padding.

@@ -3,7 +3,10 @@
 // the vocabulary and embeddings, train with dev selection, write the student directory.
 #include <string>
 
+#include "data/dataset.h"
 #include "data/task.h"
+#include "text/basic_tokenizer.h"
+#include "text/vocabulary.h"
 #include "student/trainer.h"
 
 namespace b2b {
@@ -23,5 +26,8 @@ struct StudentRunSpec {
 };
 
 TrainResult run_student_training(StudentRunSpec spec);
+
+// The words of both text columns, kept when seen min_count times.
+Vocabulary build_vocabulary(const Dataset& data, const BasicTokenizer& tokenizer, int64_t min_count = 1);
 
 }  // namespace b2b

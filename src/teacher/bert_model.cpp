@@ -35,16 +35,34 @@ BertSelfAttentionImpl::BertSelfAttentionImpl(const BertConfig& c)
   dropout = register_module("dropout", torch::nn::Dropout(c.attention_probs_dropout_prob));
 }
 
-torch::Tensor BertSelfAttentionImpl::forward(const torch::Tensor& hidden, const torch::Tensor& additive_mask) {
+void BertSelfAttentionImpl::train(bool on) {
+  fused_weight_ = torch::Tensor();
+  fused_bias_ = torch::Tensor();
+  torch::nn::Module::train(on);
+}
+
+std::tuple<torch::Tensor, torch::Tensor, torch::Tensor> BertSelfAttentionImpl::project(const torch::Tensor& hidden) {
   const int64_t batch = hidden.size(0), length = hidden.size(1);
   auto split_heads = [&](const torch::Tensor& x) {
     return x.view({batch, length, heads_, head_size_}).transpose(1, 2);  // (B, heads, T, d)
   };
-  const auto q = split_heads(query(hidden));
-  const auto k = split_heads(key(hidden));
-  const auto v = split_heads(value(hidden));
-  auto scores = torch::matmul(q, k.transpose(-1, -2)) / std::sqrt(static_cast<double>(head_size_));
-  const auto probs = dropout(torch::softmax(scores + additive_mask, -1));
+  if (is_training()) return {split_heads(query(hidden)), split_heads(key(hidden)), split_heads(value(hidden))};
+  if (!fused_weight_.defined() || fused_weight_.device() != query->weight.device() ||
+      fused_weight_.scalar_type() != query->weight.scalar_type()) {
+    fused_weight_ = torch::cat({query->weight, key->weight, value->weight}).t().contiguous();
+    fused_bias_ = torch::cat({query->bias, key->bias, value->bias});
+  }
+  const auto qkv = torch::addmm(fused_bias_, hidden.reshape({batch * length, -1}), fused_weight_)
+                       .view({batch, length, 3, heads_, head_size_})
+                       .permute({2, 0, 3, 1, 4});  // (3, B, heads, T, d)
+  return {qkv[0], qkv[1], qkv[2]};
+}
+
+torch::Tensor BertSelfAttentionImpl::forward(const torch::Tensor& hidden, const torch::Tensor& additive_mask) {
+  const int64_t batch = hidden.size(0), length = hidden.size(1);
+  auto [q, k, v] = project(hidden);
+  const auto scores = torch::matmul(q, k.transpose(-1, -2)).mul_(1.0 / std::sqrt(static_cast<double>(head_size_)));
+  const auto probs = dropout(torch::softmax(scores.add_(additive_mask), -1));
   return torch::matmul(probs, v).transpose(1, 2).reshape({batch, length, heads_ * head_size_});
 }
 

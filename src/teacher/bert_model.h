@@ -26,9 +26,14 @@ class BertSelfAttentionImpl : public torch::nn::Module {
   explicit BertSelfAttentionImpl(const BertConfig& c);
   // additive_mask: (B, 1, 1, T), 0 for tokens and a large negative value for padding.
   torch::Tensor forward(const torch::Tensor& hidden, const torch::Tensor& additive_mask);
+  // Switching modes drops the fused inference weights (training changes the weights).
+  void train(bool on = true) override;
 
  private:
+  // (B, heads, T, d) each; in eval mode one GEMM computes all three.
+  std::tuple<torch::Tensor, torch::Tensor, torch::Tensor> project(const torch::Tensor& hidden);
   int64_t heads_, head_size_;
+  torch::Tensor fused_weight_, fused_bias_;  // [query; key; value], built on first eval use
   torch::nn::Linear query{nullptr}, key{nullptr}, value{nullptr};
   torch::nn::Dropout dropout{nullptr};
 };

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <numeric>
+#include <thread>
 
 #include "util/error.h"
 
@@ -53,12 +54,20 @@ torch::Tensor teacher_logits(Teacher& teacher, const std::vector<Example>& examp
                              size_t end, bool pair, const TeacherRunOptions& options, Progress* progress) {
   torch::NoGradGuard no_grad;
   const size_t n = end - begin;
+  // WordPiece on as many threads as the forward pass gets (the tokenizer is read-only).
   std::vector<Encoding> encodings(n);
-  for (size_t i = 0; i < n; ++i) {
-    const Example& e = examples[begin + i];
-    encodings[i] = pair ? teacher.tokenizer.encode(e.text_a, std::string_view(e.text_b), options.max_length)
-                        : teacher.tokenizer.encode(e.text_a, std::nullopt, options.max_length);
+  const size_t workers = std::max<size_t>(1, std::min<size_t>(at::get_num_threads(), n / 256 + 1));
+  std::vector<std::thread> pool;
+  for (size_t w = 0; w < workers; ++w) {
+    pool.emplace_back([&, w] {
+      for (size_t i = n * w / workers; i < n * (w + 1) / workers; ++i) {
+        const Example& e = examples[begin + i];
+        encodings[i] = pair ? teacher.tokenizer.encode(e.text_a, std::string_view(e.text_b), options.max_length)
+                            : teacher.tokenizer.encode(e.text_a, std::nullopt, options.max_length);
+      }
+    });
   }
+  for (auto& t : pool) t.join();
   // Longest first, so padding stays small and memory peaks at the first batch.
   std::vector<size_t> order(n);
   std::iota(order.begin(), order.end(), 0);
