@@ -57,15 +57,6 @@ TEST(Bert, TokenizerReproducesTheFixtureInputs) {
   }
 }
 
-template <typename F>
-std::string error_of(F f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "";
-}
 
 // A copy of the F32 fixture with one file replaced.
 std::string broken_copy(const test::TempDir& dir, const std::string& name, const std::string& file,
@@ -87,23 +78,23 @@ TEST(Bert, BrokenCheckpointsGiveClearErrors) {
   const std::string config = read_file(test::shared("fixtures/bert/tiny-sst2-f32/config.json"));
 
   const auto truncated = broken_copy(dir, "truncated", "model.safetensors", weights.substr(0, weights.size() - 100));
-  EXPECT_NE(error_of([&] { load_teacher(truncated); }).find("truncated"), std::string::npos);
+  EXPECT_NE(test::error_of([&] { load_teacher(truncated); }).find("truncated"), std::string::npos);
 
   const auto no_vocab = broken_copy(dir, "no-vocab", "vocab.txt", "");
-  EXPECT_EQ(error_of([&] { load_teacher(no_vocab); }), no_vocab + "/vocab.txt: no such file");
+  EXPECT_EQ(test::error_of([&] { load_teacher(no_vocab); }), no_vocab + "/vocab.txt: no such file");
 
   const auto no_weights = broken_copy(dir, "no-weights", "model.safetensors", "");
-  EXPECT_NE(error_of([&] { load_teacher(no_weights); }).find("model.safetensors: no such file"), std::string::npos);
+  EXPECT_NE(test::error_of([&] { load_teacher(no_weights); }).find("model.safetensors: no such file"), std::string::npos);
 
   nlohmann::json wrong = nlohmann::json::parse(config);
   wrong["intermediate_size"] = 128;
   const auto shape = broken_copy(dir, "shape", "config.json", wrong.dump());
-  EXPECT_NE(error_of([&] { load_teacher(shape); }).find("has shape [256, 64], expected [128, 64]"), std::string::npos);
+  EXPECT_NE(test::error_of([&] { load_teacher(shape); }).find("has shape [256, 64], expected [128, 64]"), std::string::npos);
 
   wrong = nlohmann::json::parse(config);
   wrong["hidden_act"] = "relu";
   const auto act = broken_copy(dir, "act", "config.json", wrong.dump());
-  EXPECT_NE(error_of([&] { load_teacher(act); }).find("hidden_act 'relu' is not supported"), std::string::npos);
+  EXPECT_NE(test::error_of([&] { load_teacher(act); }).find("hidden_act 'relu' is not supported"), std::string::npos);
 
   // A tensor missing from the file: rewrite it without the classifier bias.
   const SafetensorsFile file(test::shared("fixtures/bert/tiny-sst2-f32/model.safetensors"));
@@ -113,7 +104,7 @@ TEST(Bert, BrokenCheckpointsGiveClearErrors) {
   }
   const auto missing = broken_copy(dir, "missing", "config.json", config);
   save_safetensors(missing + "/model.safetensors", kept);
-  EXPECT_EQ(error_of([&] { load_teacher(missing); }), missing + "/model.safetensors: missing tensor 'classifier.bias'");
+  EXPECT_EQ(test::error_of([&] { load_teacher(missing); }), missing + "/model.safetensors: missing tensor 'classifier.bias'");
 
   // Offsets past the end, with the file size unchanged.
   std::string bad_offsets = weights;
@@ -121,7 +112,7 @@ TEST(Bert, BrokenCheckpointsGiveClearErrors) {
   ASSERT_NE(at, std::string::npos);
   bad_offsets.replace(at, 18, "\"data_offsets\":[9,");
   const auto offsets = broken_copy(dir, "offsets", "model.safetensors", bad_offsets);
-  EXPECT_NE(error_of([&] { load_teacher(offsets); }).find("data_offsets span"), std::string::npos);
+  EXPECT_NE(test::error_of([&] { load_teacher(offsets); }).find("data_offsets span"), std::string::npos);
 }
 
 }  // namespace

@@ -9,16 +9,6 @@ namespace {
 
 using test::shared;
 
-// The message of the Error that `read` throws ("" when none).
-template <typename F>
-std::string error_of(F read) {
-  try {
-    read();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "";
-}
 
 TEST(Dataset, ReadsSst2AsShipped) {
   TaskSpec task = parse_task("sst2");
@@ -123,7 +113,7 @@ TEST(Dataset, ReadsTransferSetsWithLogitsAndEmptyLabels) {
 TEST(Dataset, BadInputGivesOneClearErrorNamingTheFile) {
   test::TempDir dir;
   TaskSpec task = parse_task("sst2");
-  auto read = [&](const std::string& path) { return error_of([&] { read_dataset(path, task); }); };
+  auto read = [&](const std::string& path) { return test::error_of([&] { read_dataset(path, task); }); };
   EXPECT_EQ(read(dir.path("missing.tsv")), dir.path("missing.tsv") + ": no such file");
   EXPECT_EQ(read(dir.write("empty.tsv", "")), dir.path("empty.tsv") + ": empty file (expected a header line)");
   EXPECT_NE(read(dir.write("header.tsv", "text\tlabel\nok\t1\n")).find("header has no column 'sentence'"),

@@ -6,6 +6,8 @@
 #include <filesystem>
 #include <string>
 
+#include "util/error.h"
+
 namespace b2b::test {
 
 // ../shared beside the checkout; a test that needs it fails loudly when it is missing.
@@ -30,5 +32,16 @@ struct CommandResult {
 
 // Runs `bert2bilstm <args>` through the shell, with `input` on stdin.
 CommandResult run_cli(const std::string& args, const std::string& input = "");
+
+// The message of the b2b::Error that f() throws ("" when none).
+template <typename F>
+std::string error_of(F f) {
+  try {
+    f();
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "";
+}
 
 }  // namespace b2b::test
