@@ -8,8 +8,8 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
-#include <numeric>
 #include <nlohmann/json.hpp>
+#include <numeric>
 
 #include "data/dataset.h"
 #include "io/safetensors.h"
@@ -33,14 +33,16 @@ int make_random_base(const std::string& out, const std::string& vocab) {
   }
   b2b::save_safetensors(out + "/model.safetensors", tensors, {{"format", "pt"}});
   b2b::write_file_atomic(out + "/config.json", b2b::bert_config_to_json(config).dump(2));
-  std::filesystem::copy_file(vocab, out + "/vocab.txt", std::filesystem::copy_options::overwrite_existing);
+  std::filesystem::copy_file(vocab, out + "/vocab.txt",
+                             std::filesystem::copy_options::overwrite_existing);
   return 0;
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc == 4 && std::string(argv[1]) == "--make-random-base") return make_random_base(argv[2], argv[3]);
+  if (argc == 4 && std::string(argv[1]) == "--make-random-base")
+    return make_random_base(argv[2], argv[3]);
   if (argc < 5) {
     std::cerr << "usage: teacher_bench MODEL_DIR TSV WORK_DIR THREADS [ROWS] [BATCH]\n";
     return 2;
@@ -56,11 +58,13 @@ int main(int argc, char** argv) {
 
   // The reference gets the same padded batches, longest first, as teacher_logits builds them.
   std::vector<b2b::Encoding> encodings;
-  for (const auto& e : data.examples) encodings.push_back(teacher.tokenizer.encode(e.text_a, std::nullopt, 128));
+  for (const auto& e : data.examples)
+    encodings.push_back(teacher.tokenizer.encode(e.text_a, std::nullopt, 128));
   std::vector<size_t> order(encodings.size());
   std::iota(order.begin(), order.end(), 0);
-  std::stable_sort(order.begin(), order.end(),
-                   [&](size_t a, size_t b) { return encodings[a].ids.size() > encodings[b].ids.size(); });
+  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+    return encodings[a].ids.size() > encodings[b].ids.size();
+  });
   std::ofstream ids(work + "/teacher_ids.txt");
   for (size_t i = 0; i < order.size(); ++i) {
     if (i % options.batch == 0 && i) ids << "\n";
@@ -72,12 +76,15 @@ int main(int argc, char** argv) {
   ids.close();
 
   const auto start = std::chrono::steady_clock::now();
-  const torch::Tensor logits = b2b::teacher_logits(teacher, data.examples, 0, data.examples.size(), false, options, nullptr);
-  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  const torch::Tensor logits =
+      b2b::teacher_logits(teacher, data.examples, 0, data.examples.size(), false, options, nullptr);
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   const torch::Tensor sorted_logits = logits.index_select(
       0, torch::tensor(std::vector<int64_t>(order.begin(), order.end()), torch::kInt64));
   std::ofstream(work + "/teacher_logits_cpp.bin", std::ios::binary)
-      .write(static_cast<const char*>(sorted_logits.contiguous().data_ptr()), sorted_logits.numel() * 4);
+      .write(static_cast<const char*>(sorted_logits.contiguous().data_ptr()),
+             sorted_logits.numel() * 4);
   std::cout << nlohmann::json{{"implementation", "bert2bilstm (C++ libtorch)"},
                               {"threads", torch::get_num_threads()},
                               {"sentences", data.examples.size()},

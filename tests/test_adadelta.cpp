@@ -28,8 +28,10 @@ TEST(Adadelta, FollowsTheUpdateFormula) {
     // loss = sum(p^3 + p): gradient 3p^2 + 1, different for every element and step
     (p.pow(3) + p).sum().backward();
     optimizer.step();
-    for (size_t i = 0; i < 4; ++i) values[i] = expected[i].step(values[i], 3 * values[i] * values[i] + 1);
-    for (size_t i = 0; i < 4; ++i) EXPECT_NEAR(p[i].item<double>(), values[i], 1e-12) << "step " << step;
+    for (size_t i = 0; i < 4; ++i)
+      values[i] = expected[i].step(values[i], 3 * values[i] * values[i] + 1);
+    for (size_t i = 0; i < 4; ++i)
+      EXPECT_NEAR(p[i].item<double>(), values[i], 1e-12) << "step " << step;
   }
 }
 

@@ -17,7 +17,8 @@ TagUnigrams make_unigrams(int tags, int words_per_tag) {
   TagUnigrams unigrams(tags);
   for (int t = 0; t < tags; ++t) {
     for (int i = 0; i < words_per_tag; ++i) {
-      const std::vector<std::string> words(i + 1, "t" + std::to_string(t) + "w" + std::to_string(i));
+      const std::vector<std::string> words(i + 1,
+                                           "t" + std::to_string(t) + "w" + std::to_string(i));
       unigrams.add(words, std::vector<int>(i + 1, t));
     }
   }
@@ -37,7 +38,8 @@ TaggedWords sentence(int length, int tags) {
 // |observed - n p| within 5 binomial standard deviations.
 void expect_rate(int64_t observed, int64_t n, double p, const char* what) {
   const double sd = std::sqrt(n * p * (1 - p));
-  EXPECT_LE(std::abs(observed - n * p), 5 * sd) << what << ": " << observed << " of " << n << ", expected p " << p;
+  EXPECT_LE(std::abs(observed - n * p), 5 * sd)
+      << what << ": " << observed << " of " << n << ", expected p " << p;
 }
 
 double chi_square(const std::vector<int64_t>& observed, const std::vector<double>& p) {
@@ -94,7 +96,8 @@ TEST(Augment, ReplacementsFollowTheTagsUnigramDistribution) {
     ++counts[unigrams.sample(0, rng.uniform())];
   }
   ASSERT_EQ(counts.size(), 4u);
-  const std::vector<int64_t> observed = {counts["t0w0"], counts["t0w1"], counts["t0w2"], counts["t0w3"]};
+  const std::vector<int64_t> observed = {counts["t0w0"], counts["t0w1"], counts["t0w2"],
+                                         counts["t0w3"]};
   EXPECT_LT(chi_square(observed, {0.1, 0.2, 0.3, 0.4}), chi_square_limit(3));
 }
 
@@ -172,7 +175,8 @@ TEST(Augment, NoDuplicatesNoOriginalsNoFullyReplacedSamples) {
       EXPECT_TRUE(seen.insert(sample.a).second) << sample.a;
       EXPECT_NE(sample.a, "orig0 orig1 orig2 orig3");
     }
-    EXPECT_EQ(samples, augment_example(s, nullptr, unigrams, options, e));  // same seed, same output
+    EXPECT_EQ(samples,
+              augment_example(s, nullptr, unigrams, options, e));  // same seed, same output
   }
   options.p_mask = 1;  // every word masked: every sample is fully replaced
   options.p_pos = 0;

@@ -26,9 +26,10 @@ class AugmentCli : public ::testing::Test {
     dir_->write("train.tsv", rows);
   }
   static void TearDownTestSuite() { delete dir_; }
-  static std::string augment(const std::string& input, const std::string& output, const std::string& extra = "") {
-    const auto r = run_cli("augment --task sst2 --input " + input + " --output " + output + " --pos-model " +
-                           dir_->path("tagger.pos") + " " + extra);
+  static std::string augment(const std::string& input, const std::string& output,
+                             const std::string& extra = "") {
+    const auto r = run_cli("augment --task sst2 --input " + input + " --output " + output +
+                           " --pos-model " + dir_->path("tagger.pos") + " " + extra);
     return r.exit_code == 0 ? "" : r.err;
   }
   static test::TempDir* dir_;
@@ -63,7 +64,8 @@ TEST_F(AugmentCli, OriginalsFirstThenUnlabeledSamplesDeterministicAcrossThreads)
 }
 
 TEST_F(AugmentCli, HandlesOneWordSentencesAndUnseenWords) {
-  const std::string input = dir_->write("short.tsv", "sentence\tlabel\ngood\t1\nzzqxv\t0\nblorptastic fleem\t1\n");
+  const std::string input =
+      dir_->write("short.tsv", "sentence\tlabel\ngood\t1\nzzqxv\t0\nblorptastic fleem\t1\n");
   ASSERT_EQ(augment(input, dir_->path("short-out.tsv")), "");
   const std::string out = read_file(dir_->path("short-out.tsv"));
   EXPECT_EQ(out.rfind("sentence\tlabel\ngood\t1\nzzqxv\t0\nblorptastic fleem\t1\n", 0), 0u);
@@ -75,8 +77,8 @@ TEST_F(AugmentCli, BadInputIsOneClearError) {
   EXPECT_NE(augment(empty, dir_->path("o1.tsv")).find("empty file"), std::string::npos);
   const std::string bytes = read_file(dir_->path("tagger.pos"));
   const std::string cut = dir_->write("cut.pos", bytes.substr(0, 1000));
-  const auto r = run_cli("augment --task sst2 --input " + dir_->path("train.tsv") + " --output " + dir_->path("o2.tsv") +
-                         " --pos-model " + cut);
+  const auto r = run_cli("augment --task sst2 --input " + dir_->path("train.tsv") + " --output " +
+                         dir_->path("o2.tsv") + " --pos-model " + cut);
   EXPECT_NE(r.exit_code, 0);
   EXPECT_NE(r.err.find("truncated POS model"), std::string::npos) << r.err;
   EXPECT_FALSE(std::filesystem::exists(dir_->path("o1.tsv")));

@@ -9,8 +9,9 @@ using Words = std::vector<std::string>;
 
 TEST(BasicTokenizer, LowercasesAndSplitsPunctuation) {
   BasicTokenizer tokenizer;
-  EXPECT_EQ(tokenizer.tokenize("Hello, World! It's $5.00..."),
-            (Words{"hello", ",", "world", "!", "it", "'", "s", "$", "5", ".", "00", ".", ".", "."}));
+  EXPECT_EQ(
+      tokenizer.tokenize("Hello, World! It's $5.00..."),
+      (Words{"hello", ",", "world", "!", "it", "'", "s", "$", "5", ".", "00", ".", ".", "."}));
 }
 
 TEST(BasicTokenizer, StripsAccentsAfterNfd) {
@@ -30,7 +31,9 @@ TEST(BasicTokenizer, SplitsCjkCharactersAndUnicodePunctuation) {
 
 TEST(BasicTokenizer, DropsControlCharactersAndNormalizesWhitespace) {
   BasicTokenizer tokenizer;
-  EXPECT_EQ(tokenizer.tokenize(std::string("a\x01" "b\tc\u00a0d\u200be\ufffd", 15)),
+  EXPECT_EQ(tokenizer.tokenize(std::string("a\x01"
+                                           "b\tc\u00a0d\u200be\ufffd",
+                                           15)),
             (Words{"ab", "c", "de"}));
   EXPECT_EQ(tokenizer.tokenize(" \t\n "), Words{});
 }

@@ -14,7 +14,9 @@
 namespace b2b {
 namespace {
 
-double max_diff(const torch::Tensor& a, const torch::Tensor& b) { return (a - b).abs().max().item<double>(); }
+double max_diff(const torch::Tensor& a, const torch::Tensor& b) {
+  return (a - b).abs().max().item<double>();
+}
 
 // Compares only real tokens: transformers' hidden states at padding are not meaningful.
 double max_diff_masked(const torch::Tensor& a, const torch::Tensor& b, const torch::Tensor& mask) {
@@ -24,7 +26,8 @@ double max_diff_masked(const torch::Tensor& a, const torch::Tensor& b, const tor
 
 // hidden_tolerance: the F16 fixture's hidden states were computed from the float32 weights
 // before rounding; only its logits_from_rounded_weights reflect the saved F16 weights.
-void check_fixture(const std::string& name, const std::string& logits_key, double hidden_tolerance) {
+void check_fixture(const std::string& name, const std::string& logits_key,
+                   double hidden_tolerance) {
   const std::string dir = test::shared("fixtures/bert/" + name);
   Teacher teacher = load_teacher(dir);
   const SafetensorsFile reference(dir + "/reference.safetensors");
@@ -33,13 +36,17 @@ void check_fixture(const std::string& name, const std::string& logits_key, doubl
   torch::NoGradGuard no_grad;
   const BertOutputs out = teacher.model->forward_all(ids, types, mask);
   EXPECT_LE(max_diff(out.logits, reference.get_float(logits_key)), 1e-4) << name;
-  EXPECT_LE(max_diff_masked(out.last_hidden_state, reference.get_float("last_hidden_state"), mask), hidden_tolerance) << name;
-  EXPECT_LE(max_diff_masked(out.embedding_output, reference.get_float("embedding_output"), mask), hidden_tolerance) << name;
+  EXPECT_LE(max_diff_masked(out.last_hidden_state, reference.get_float("last_hidden_state"), mask),
+            hidden_tolerance)
+      << name;
+  EXPECT_LE(max_diff_masked(out.embedding_output, reference.get_float("embedding_output"), mask),
+            hidden_tolerance)
+      << name;
 }
 
 TEST(Bert, MatchesTransformersOnTheF32Fixture) { check_fixture("tiny-sst2-f32", "logits", 1e-4); }
 
-TEST(Bert, MatchesTransformersOnTheF16Fixture) { 
+TEST(Bert, MatchesTransformersOnTheF16Fixture) {
   check_fixture("small-nli-f16", "logits_from_rounded_weights", 1e-2);
 }
 
@@ -57,7 +64,6 @@ TEST(Bert, TokenizerReproducesTheFixtureInputs) {
   }
 }
 
-
 // A copy of the F32 fixture with one file replaced.
 std::string broken_copy(const test::TempDir& dir, const std::string& name, const std::string& file,
                         const std::string& content) {
@@ -74,27 +80,34 @@ std::string broken_copy(const test::TempDir& dir, const std::string& name, const
 
 TEST(Bert, BrokenCheckpointsGiveClearErrors) {
   test::TempDir dir;
-  const std::string weights = read_file(test::shared("fixtures/bert/tiny-sst2-f32/model.safetensors"));
+  const std::string weights =
+      read_file(test::shared("fixtures/bert/tiny-sst2-f32/model.safetensors"));
   const std::string config = read_file(test::shared("fixtures/bert/tiny-sst2-f32/config.json"));
 
-  const auto truncated = broken_copy(dir, "truncated", "model.safetensors", weights.substr(0, weights.size() - 100));
+  const auto truncated =
+      broken_copy(dir, "truncated", "model.safetensors", weights.substr(0, weights.size() - 100));
   EXPECT_NE(test::error_of([&] { load_teacher(truncated); }).find("truncated"), std::string::npos);
 
   const auto no_vocab = broken_copy(dir, "no-vocab", "vocab.txt", "");
   EXPECT_EQ(test::error_of([&] { load_teacher(no_vocab); }), no_vocab + "/vocab.txt: no such file");
 
   const auto no_weights = broken_copy(dir, "no-weights", "model.safetensors", "");
-  EXPECT_NE(test::error_of([&] { load_teacher(no_weights); }).find("model.safetensors: no such file"), std::string::npos);
+  EXPECT_NE(
+      test::error_of([&] { load_teacher(no_weights); }).find("model.safetensors: no such file"),
+      std::string::npos);
 
   nlohmann::json wrong = nlohmann::json::parse(config);
   wrong["intermediate_size"] = 128;
   const auto shape = broken_copy(dir, "shape", "config.json", wrong.dump());
-  EXPECT_NE(test::error_of([&] { load_teacher(shape); }).find("has shape [256, 64], expected [128, 64]"), std::string::npos);
+  EXPECT_NE(
+      test::error_of([&] { load_teacher(shape); }).find("has shape [256, 64], expected [128, 64]"),
+      std::string::npos);
 
   wrong = nlohmann::json::parse(config);
   wrong["hidden_act"] = "relu";
   const auto act = broken_copy(dir, "act", "config.json", wrong.dump());
-  EXPECT_NE(test::error_of([&] { load_teacher(act); }).find("hidden_act 'relu' is not supported"), std::string::npos);
+  EXPECT_NE(test::error_of([&] { load_teacher(act); }).find("hidden_act 'relu' is not supported"),
+            std::string::npos);
 
   // A tensor missing from the file: rewrite it without the classifier bias.
   const SafetensorsFile file(test::shared("fixtures/bert/tiny-sst2-f32/model.safetensors"));
@@ -104,7 +117,8 @@ TEST(Bert, BrokenCheckpointsGiveClearErrors) {
   }
   const auto missing = broken_copy(dir, "missing", "config.json", config);
   save_safetensors(missing + "/model.safetensors", kept);
-  EXPECT_EQ(test::error_of([&] { load_teacher(missing); }), missing + "/model.safetensors: missing tensor 'classifier.bias'");
+  EXPECT_EQ(test::error_of([&] { load_teacher(missing); }),
+            missing + "/model.safetensors: missing tensor 'classifier.bias'");
 
   // Offsets past the end, with the file size unchanged.
   std::string bad_offsets = weights;
@@ -112,7 +126,8 @@ TEST(Bert, BrokenCheckpointsGiveClearErrors) {
   ASSERT_NE(at, std::string::npos);
   bad_offsets.replace(at, 18, "\"data_offsets\":[9,");
   const auto offsets = broken_copy(dir, "offsets", "model.safetensors", bad_offsets);
-  EXPECT_NE(test::error_of([&] { load_teacher(offsets); }).find("data_offsets span"), std::string::npos);
+  EXPECT_NE(test::error_of([&] { load_teacher(offsets); }).find("data_offsets span"),
+            std::string::npos);
 }
 
 }  // namespace

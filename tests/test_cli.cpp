@@ -31,9 +31,10 @@ class CliTest : public ::testing::Test {
   static void SetUpTestSuite() {
     dir_ = new test::TempDir();
     const std::string train = dir_->write("train.tsv", sst2_head(10000));
-    const auto result = run_cli("student train --task sst2 --train " + train + " --dev " +
-                                shared("data/glue/SST-2/dev.tsv") + " --out " + dir_->path("student") +
-                                " --epochs 8 --patience 0 --hidden 64 --fc 64 --embedding-dim 64 --threads 2");
+    const auto result =
+        run_cli("student train --task sst2 --train " + train + " --dev " +
+                shared("data/glue/SST-2/dev.tsv") + " --out " + dir_->path("student") +
+                " --epochs 8 --patience 0 --hidden 64 --fc 64 --embedding-dim 64 --threads 2");
     ASSERT_EQ(result.exit_code, 0) << result.err;
     train_output_ = result.out;
   }
@@ -66,7 +67,8 @@ TEST_F(CliTest, TrainsAStudentThatBeatsTheMajorityBaseline) {
   // The majority class is 50.9%; 10,000 rows and 8 epochs of a small model reach 77%.
   EXPECT_GT(metrics["accuracy"].get<double>(), 0.70);
   const auto config = nlohmann::json::parse(read_file(model() + "/config.json"));
-  EXPECT_DOUBLE_EQ(config["training"]["best_dev_accuracy"].get<double>(), metrics["accuracy"].get<double>());
+  EXPECT_DOUBLE_EQ(config["training"]["best_dev_accuracy"].get<double>(),
+                   metrics["accuracy"].get<double>());
   EXPECT_EQ(config["training"]["history"].size(), 8u);
 }
 
@@ -91,17 +93,20 @@ TEST_F(CliTest, PredictAgreesWithEval) {
     correct += line.substr(0, line.find('\t')) == gold[n++];
   }
   EXPECT_EQ(n, 872u);
-  const auto eval = run_cli("eval --model " + model() + " --data " + shared("data/glue/SST-2/dev.tsv") + " --json");
+  const auto eval = run_cli("eval --model " + model() + " --data " +
+                            shared("data/glue/SST-2/dev.tsv") + " --json");
   EXPECT_EQ(static_cast<int>(correct), nlohmann::json::parse(eval.out)["correct"].get<int>());
 
-  const auto json = run_cli("predict --model " + model() + " --json", "a wonderful , moving film\n");
+  const auto json =
+      run_cli("predict --model " + model() + " --json", "a wonderful , moving film\n");
   const auto row = nlohmann::json::parse(json.out);
-  EXPECT_NEAR(row["probabilities"][0].get<double>() + row["probabilities"][1].get<double>(), 1.0, 1e-5);
+  EXPECT_NEAR(row["probabilities"][0].get<double>() + row["probabilities"][1].get<double>(), 1.0,
+              1e-5);
 }
 
 TEST_F(CliTest, RefusesGoldOnlyTrainingWithAlphaBelowOne) {
-  const auto result = run_cli("student train --task sst2 --train " + dir_->path("train.tsv") + " --out " +
-                              dir_->path("never") + " --alpha 0");
+  const auto result = run_cli("student train --task sst2 --train " + dir_->path("train.tsv") +
+                              " --out " + dir_->path("never") + " --alpha 0");
   expect_clean_error(result, "--alpha must be 1");
   EXPECT_FALSE(std::filesystem::exists(dir_->path("never")));
 }
@@ -112,21 +117,25 @@ TEST_F(CliTest, BadDataFilesGiveOneErrorLineAndNoOutput) {
   } cases[] = {
       {"empty.tsv", "", "empty file"},
       {"header.tsv", "text\tlabel\nfine\t1\n", "header has no column 'sentence'"},
-      {"columns.tsv", "sentence\tlabel\nfine\t1\ntoo few\n", ":3: expected 2 tab-separated fields, found 1"},
+      {"columns.tsv", "sentence\tlabel\nfine\t1\ntoo few\n",
+       ":3: expected 2 tab-separated fields, found 1"},
       {"utf8.tsv", "sentence\tlabel\nbad \xc3\x28 text\t1\n", ":2: invalid UTF-8"},
       {"label.tsv", "sentence\tlabel\nfine\t7\n", "unknown label '7'"},
   };
   for (const auto& c : cases) {
     const std::string path = dir_->write(c.name, c.content);
     const std::string out = dir_->path("out-" + c.name);
-    expect_clean_error(run_cli("student train --task sst2 --train " + path + " --out " + out), path);
-    expect_clean_error(run_cli("student train --task sst2 --train " + path + " --out " + out), c.needle);
+    expect_clean_error(run_cli("student train --task sst2 --train " + path + " --out " + out),
+                       path);
+    expect_clean_error(run_cli("student train --task sst2 --train " + path + " --out " + out),
+                       c.needle);
     EXPECT_FALSE(std::filesystem::exists(out)) << c.name;
     expect_clean_error(run_cli("eval --model " + model() + " --data " + path), c.needle);
   }
   expect_clean_error(run_cli("eval --model " + model() + " --data " + dir_->path("missing.tsv")),
                      dir_->path("missing.tsv") + ": no such file");
-  expect_clean_error(run_cli("predict --model " + model(), "ok\nbad \xff\n"), "<stdin>:2: invalid UTF-8");
+  expect_clean_error(run_cli("predict --model " + model(), "ok\nbad \xff\n"),
+                     "<stdin>:2: invalid UTF-8");
 }
 
 TEST_F(CliTest, BrokenStudentDirectoriesAreReportedByFile) {
@@ -141,21 +150,26 @@ TEST_F(CliTest, BrokenStudentDirectoriesAreReportedByFile) {
   const std::string truncated = dir_->path("truncated");
   fs::copy(model(), truncated);
   const std::string weights = read_file(model() + "/model.safetensors");
-  std::ofstream(truncated + "/model.safetensors", std::ios::binary) << weights.substr(0, weights.size() / 2);
+  std::ofstream(truncated + "/model.safetensors", std::ios::binary)
+      << weights.substr(0, weights.size() / 2);
   expect_clean_error(run_cli("eval --model " + truncated + " --data " + data),
                      truncated + "/model.safetensors: tensor");
 
-  expect_clean_error(run_cli("eval --model " + dir_->path("nowhere") + " --data " + data), "no such model directory");
+  expect_clean_error(run_cli("eval --model " + dir_->path("nowhere") + " --data " + data),
+                     "no such model directory");
 }
 
 TEST(Cli, SplitWritesStratifiedFiles) {
   test::TempDir dir;
   const auto result = run_cli(
-      "split --task tsv:text_a=sentence1,text_b=sentence2,label=is_duplicate --quoting csv --input " +
-      shared("data/pairs/quora-sample/quora-dev.csv") + " --out " + dir.path("quora") + " --seed 3");
+      "split --task tsv:text_a=sentence1,text_b=sentence2,label=is_duplicate --quoting csv "
+      "--input " +
+      shared("data/pairs/quora-sample/quora-dev.csv") + " --out " + dir.path("quora") +
+      " --seed 3");
   ASSERT_EQ(result.exit_code, 0) << result.err;
   size_t rows = 0;
-  for (const char* part : {"train", "dev", "test"}) rows += count_lines(read_file(dir.path("quora/") + part + ".tsv")) - 1;
+  for (const char* part : {"train", "dev", "test"})
+    rows += count_lines(read_file(dir.path("quora/") + part + ".tsv")) - 1;
   EXPECT_NE(result.out.find("unlabeled or malformed rows skipped"), std::string::npos);
   EXPECT_LT(rows, 20214u);
   EXPECT_GT(rows, 20000u);

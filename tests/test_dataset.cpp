@@ -9,7 +9,6 @@ namespace {
 
 using test::shared;
 
-
 TEST(Dataset, ReadsSst2AsShipped) {
   TaskSpec task = parse_task("sst2");
   const Dataset train = read_dataset(shared("data/glue/SST-2/train.tsv"), task);
@@ -37,7 +36,8 @@ TEST(Dataset, ReadsSickThroughTheGenericSpec) {
 }
 
 TEST(Dataset, ReadsQuoraCsvQuotingAndSkipsUnlabeledRows) {
-  TaskSpec task = parse_task("tsv:text_a=sentence1,text_b=sentence2,label=is_duplicate", Quoting::kCsv);
+  TaskSpec task =
+      parse_task("tsv:text_a=sentence1,text_b=sentence2,label=is_duplicate", Quoting::kCsv);
   ReadOptions options;
   options.discover_labels = true;
   const Dataset data = read_dataset(shared("data/pairs/quora-sample/quora-dev.csv"), task, options);
@@ -53,22 +53,26 @@ TEST(Dataset, ReadsQuoraCsvQuotingAndSkipsUnlabeledRows) {
 
 TEST(Dataset, ReadsMnliTrainAndDevLayouts) {
   test::TempDir dir;
-  const std::string train = dir.write(
-      "train.tsv",
-      "index\tpromptID\tpairID\tgenre\tsentence1_binary_parse\tsentence2_binary_parse\tsentence1_parse\t"
-      "sentence2_parse\tsentence1\tsentence2\tlabel1\tgold_label\n"
-      "0\t31193\t31193n\tgovernment\t( x )\t( y )\t(ROOT x)\t(ROOT y)\tConceptually cream skimming.\t"
-      "Product and geography.\tneutral\tneutral\n"
-      "1\t101457\t101457e\ttelephone\t( x )\t( y )\t(ROOT x)\t(ROOT y)\tyou know \"during\" the season\t"
-      "You lose the things.\tentailment\tentailment\n");
+  const std::string train = dir.write("train.tsv",
+                                      "index\tpromptID\tpairID\tgenre\tsentence1_binary_"
+                                      "parse\tsentence2_binary_parse\tsentence1_parse\t"
+                                      "sentence2_parse\tsentence1\tsentence2\tlabel1\tgold_label\n"
+                                      "0\t31193\t31193n\tgovernment\t( x )\t( y )\t(ROOT x)\t(ROOT "
+                                      "y)\tConceptually cream skimming.\t"
+                                      "Product and geography.\tneutral\tneutral\n"
+                                      "1\t101457\t101457e\ttelephone\t( x )\t( y )\t(ROOT "
+                                      "x)\t(ROOT y)\tyou know \"during\" the season\t"
+                                      "You lose the things.\tentailment\tentailment\n");
   const std::string dev = dir.write(
       "dev_matched.tsv",
-      "index\tpromptID\tpairID\tgenre\tsentence1_binary_parse\tsentence2_binary_parse\tsentence1_parse\t"
+      "index\tpromptID\tpairID\tgenre\tsentence1_binary_parse\tsentence2_binary_parse\tsentence1_"
+      "parse\t"
       "sentence2_parse\tsentence1\tsentence2\tlabel1\tlabel2\tlabel3\tlabel4\tlabel5\tgold_label\n"
       "0\t63735\t63735n\tslate\t( x )\t( y )\t(ROOT x)\t(ROOT y)\tThe new rights are nice.\t"
       "Everyone loves them.\tneutral\tentailment\tneutral\tneutral\tneutral\tneutral\n"
       "1\t91383\t91383c\tgovernment\t( x )\t( y )\t(ROOT x)\t(ROOT y)\tThis site includes a list.\t"
-      "The site has no list.\tcontradiction\tcontradiction\tcontradiction\tcontradiction\tcontradiction\t"
+      "The site has no "
+      "list.\tcontradiction\tcontradiction\tcontradiction\tcontradiction\tcontradiction\t"
       "contradiction\n");
   TaskSpec task = parse_task("mnli");
   const Dataset t = read_dataset(train, task);
@@ -83,12 +87,12 @@ TEST(Dataset, ReadsMnliTrainAndDevLayouts) {
 
 TEST(Dataset, QqpSkipsAndCountsMalformedRows) {
   test::TempDir dir;
-  const std::string path = dir.write(
-      "train.tsv",
-      "id\tqid1\tqid2\tquestion1\tquestion2\tis_duplicate\n"
-      "1\t1\t2\tHow do I learn C++?\tWhat is the best way to learn C++?\t1\n"
-      "2\t3\t4\tWhy is the sky blue?\n"
-      "3\t5\t6\tWhat is AI?\tWho won the cup?\t0\n");
+  const std::string path =
+      dir.write("train.tsv",
+                "id\tqid1\tqid2\tquestion1\tquestion2\tis_duplicate\n"
+                "1\t1\t2\tHow do I learn C++?\tWhat is the best way to learn C++?\t1\n"
+                "2\t3\t4\tWhy is the sky blue?\n"
+                "3\t5\t6\tWhat is AI?\tWho won the cup?\t0\n");
   TaskSpec task = parse_task("qqp");
   const Dataset data = read_dataset(path, task);
   EXPECT_EQ(data.examples.size(), 2u);
@@ -113,19 +117,25 @@ TEST(Dataset, ReadsTransferSetsWithLogitsAndEmptyLabels) {
 TEST(Dataset, BadInputGivesOneClearErrorNamingTheFile) {
   test::TempDir dir;
   TaskSpec task = parse_task("sst2");
-  auto read = [&](const std::string& path) { return test::error_of([&] { read_dataset(path, task); }); };
+  auto read = [&](const std::string& path) {
+    return test::error_of([&] { read_dataset(path, task); });
+  };
   EXPECT_EQ(read(dir.path("missing.tsv")), dir.path("missing.tsv") + ": no such file");
-  EXPECT_EQ(read(dir.write("empty.tsv", "")), dir.path("empty.tsv") + ": empty file (expected a header line)");
-  EXPECT_NE(read(dir.write("header.tsv", "text\tlabel\nok\t1\n")).find("header has no column 'sentence'"),
-            std::string::npos);
+  EXPECT_EQ(read(dir.write("empty.tsv", "")),
+            dir.path("empty.tsv") + ": empty file (expected a header line)");
+  EXPECT_NE(
+      read(dir.write("header.tsv", "text\tlabel\nok\t1\n")).find("header has no column 'sentence'"),
+      std::string::npos);
   EXPECT_EQ(read(dir.write("columns.tsv", "sentence\tlabel\nfine\t1\nno label here\n")),
             dir.path("columns.tsv") + ":3: expected 2 tab-separated fields, found 1");
   EXPECT_EQ(read(dir.write("utf8.tsv", "sentence\tlabel\nbad \xff\xfe bytes\t1\n")),
             dir.path("utf8.tsv") + ":2: invalid UTF-8");
   EXPECT_EQ(read(dir.write("label.tsv", "sentence\tlabel\nfine\t1\nodd\tpositive\n")),
             dir.path("label.tsv") + ":3: unknown label 'positive' (expected one of: 0, 1)");
-  EXPECT_EQ(read(dir.write("rows.tsv", "sentence\tlabel\n")), dir.path("rows.tsv") + ": no examples after the header");
-  EXPECT_NE(read(dir.write("logits.tsv", "sentence\tlabel\tlogit_0\tlogit_1\nx\t1\t0.5\tabc\n")).find("is not a number"),
+  EXPECT_EQ(read(dir.write("rows.tsv", "sentence\tlabel\n")),
+            dir.path("rows.tsv") + ": no examples after the header");
+  EXPECT_NE(read(dir.write("logits.tsv", "sentence\tlabel\tlogit_0\tlogit_1\nx\t1\t0.5\tabc\n"))
+                .find("is not a number"),
             std::string::npos);
 }
 

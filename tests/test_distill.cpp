@@ -28,19 +28,22 @@ TEST(Distill, ResumesAfterBeingKilledDuringLabeling) {
   for (int i = 0; i <= 400 && std::getline(in, line); ++i) rows += line + "\n";
   dir.write("data/train.tsv", rows);
   fs::copy(shared("data/glue/SST-2/dev.tsv"), dir.path("data/dev.tsv"));
-  PosTagger::train(read_conllu(shared("data/pos/UD_English-EWT/en_ewt-ud-dev.conllu")), TaggerTrainOptions{1})
+  PosTagger::train(read_conllu(shared("data/pos/UD_English-EWT/en_ewt-ud-dev.conllu")),
+                   TaggerTrainOptions{1})
       .save(dir.path("tagger.pos"));
   const std::string out = dir.path("run");
-  const std::string args = "distill --task sst2 --data " + dir.path("data") + " --teacher " +
-                           shared("fixtures/bert/tiny-sst2-f32") + " --out " + out + " --pos-model " +
-                           dir.path("tagger.pos") +
-                           " --label-chunk-rows 50 --label-batch 8 --epochs 1 --hidden 16 --fc 16 --threads 1";
+  const std::string args =
+      "distill --task sst2 --data " + dir.path("data") + " --teacher " +
+      shared("fixtures/bert/tiny-sst2-f32") + " --out " + out + " --pos-model " +
+      dir.path("tagger.pos") +
+      " --label-chunk-rows 50 --label-batch 8 --epochs 1 --hidden 16 --fc 16 --threads 1";
 
   const std::string background =
       std::string(B2B_BINARY) + " " + args + " > /dev/null 2>&1 & echo $! > " + dir.path("pid");
   ASSERT_EQ(std::system(background.c_str()), 0);
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(300);
-  while (!fs::exists(out + "/transfer.labeled.tsv.progress") && std::chrono::steady_clock::now() < deadline) {
+  while (!fs::exists(out + "/transfer.labeled.tsv.progress") &&
+         std::chrono::steady_clock::now() < deadline) {
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
   ASSERT_EQ(::kill(std::stoi(read_file(dir.path("pid"))), SIGKILL), 0);
@@ -53,8 +56,9 @@ TEST(Distill, ResumesAfterBeingKilledDuringLabeling) {
   EXPECT_NE(rerun.err.find("stage augment: up to date, skipped"), std::string::npos) << rerun.err;
   EXPECT_NE(rerun.err.find("resumed after"), std::string::npos) << rerun.err;
   EXPECT_EQ(read_file(out + "/transfer.tsv"), transfer_before);
-  for (const char* f : {"transfer.labeled.tsv", "student/model.safetensors", "baseline/model.safetensors",
-                        "report.md", "report.json", "manifest.json"}) {
+  for (const char* f :
+       {"transfer.labeled.tsv", "student/model.safetensors", "baseline/model.safetensors",
+        "report.md", "report.json", "manifest.json"}) {
     EXPECT_TRUE(fs::exists(out + "/" + f)) << f;
   }
   // Every transfer row labeled once, in order.

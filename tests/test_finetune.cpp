@@ -23,9 +23,10 @@ TEST(Finetune, LearnsSst2AndTheSavedDirectoryReloadsExactly) {
   std::string line, rows;
   for (int i = 0; i <= 5000 && std::getline(in, line); ++i) rows += line + "\n";
   const std::string train = dir.write("train.tsv", rows);
-  const auto result = run_cli("teacher finetune --model " + shared("fixtures/bert/tiny-sst2-f32") +
-                              " --task sst2 --train " + train + " --dev " + shared("data/glue/SST-2/dev.tsv") +
-                              " --out " + dir.path("ft") + " --lr 1e-3 --epochs 2 --threads 2");
+  const auto result =
+      run_cli("teacher finetune --model " + shared("fixtures/bert/tiny-sst2-f32") +
+              " --task sst2 --train " + train + " --dev " + shared("data/glue/SST-2/dev.tsv") +
+              " --out " + dir.path("ft") + " --lr 1e-3 --epochs 2 --threads 2");
   ASSERT_EQ(result.exit_code, 0) << result.err;
   const auto eval = run_cli("eval --json --task sst2 --model " + dir.path("ft") + " --data " +
                             shared("data/glue/SST-2/dev.tsv"));
@@ -34,7 +35,8 @@ TEST(Finetune, LearnsSst2AndTheSavedDirectoryReloadsExactly) {
   EXPECT_GT(accuracy, 0.509 + 0.10);  // the majority baseline is 50.9%
   char reported[64];
   std::snprintf(reported, sizeof reported, "dev accuracy %.4f", accuracy);
-  EXPECT_NE(result.out.find(reported), std::string::npos) << result.out;  // the reload scores what training did
+  EXPECT_NE(result.out.find(reported), std::string::npos)
+      << result.out;  // the reload scores what training did
   EXPECT_FALSE(std::filesystem::exists(dir.path("ft.work")));
   const auto config = nlohmann::json::parse(read_file(dir.path("ft/config.json")));
   EXPECT_EQ(config["id2label"]["1"], "1");
@@ -48,28 +50,34 @@ TEST(Finetune, LearnsSst2AndTheSavedDirectoryReloadsExactly) {
   torch::NoGradGuard no_grad;
   const auto ids = reference.get("input_ids"), types = reference.get("token_type_ids"),
              mask = reference.get("attention_mask");
-  const auto a = teacher.model->forward(ids, types, mask), b = again.model->forward(ids, types, mask);
+  const auto a = teacher.model->forward(ids, types, mask),
+             b = again.model->forward(ids, types, mask);
   EXPECT_LE((a - b).abs().max().item<double>(), 1e-6);
 }
 
 TEST(Finetune, BadInputIsOneClearError) {
   test::TempDir dir;
   const std::string dev = shared("data/glue/SST-2/dev.tsv");
-  auto finetune = [&](const std::string& model, const std::string& dev_file, const std::string& extra) {
-    return run_cli("teacher finetune --model " + model + " --task sst2 --train " + dev + " --dev " + dev_file +
-                   " --out " + dir.path("out") + " " + extra);
+  auto finetune = [&](const std::string& model, const std::string& dev_file,
+                      const std::string& extra) {
+    return run_cli("teacher finetune --model " + model + " --task sst2 --train " + dev + " --dev " +
+                   dev_file + " --out " + dir.path("out") + " " + extra);
   };
   auto expect_error = [](const test::CommandResult& r, const std::string& needle) {
     EXPECT_NE(r.exit_code, 0);
     EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
     EXPECT_NE(r.err.find(needle), std::string::npos) << r.err;
   };
-  expect_error(finetune(shared("fixtures/bert/tiny-sst2-f32"), dev, "--lr 2e-5,fast"), "--lr: 'fast'");
-  expect_error(finetune(shared("fixtures/bert/tiny-sst2-f32"), shared("data/pairs/SICK/SICK.txt"), ""),
-               "header has no column 'sentence'");
+  expect_error(finetune(shared("fixtures/bert/tiny-sst2-f32"), dev, "--lr 2e-5,fast"),
+               "--lr: 'fast'");
+  expect_error(
+      finetune(shared("fixtures/bert/tiny-sst2-f32"), shared("data/pairs/SICK/SICK.txt"), ""),
+      "header has no column 'sentence'");
   std::filesystem::create_directories(dir.path("config-only"));
-  std::filesystem::copy(shared("fixtures/bert/tiny-sst2-f32/config.json"), dir.path("config-only/config.json"));
-  std::filesystem::copy(shared("fixtures/bert/tiny-sst2-f32/vocab.txt"), dir.path("config-only/vocab.txt"));
+  std::filesystem::copy(shared("fixtures/bert/tiny-sst2-f32/config.json"),
+                        dir.path("config-only/config.json"));
+  std::filesystem::copy(shared("fixtures/bert/tiny-sst2-f32/vocab.txt"),
+                        dir.path("config-only/vocab.txt"));
   expect_error(finetune(dir.path("config-only"), dev, ""), "has no weights");
   expect_error(finetune(shared("fixtures/bert/small-nli-f16"), dev, ""), "--reinit-classifier");
   EXPECT_FALSE(std::filesystem::exists(dir.path("out")));

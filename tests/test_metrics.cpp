@@ -10,7 +10,8 @@ namespace {
 TEST(Metrics, BinaryAccuracyF1AndConfusion) {
   // gold:      1 1 1 0 0 0 1 -1
   // predicted: 1 0 1 0 1 0 1  0
-  const Metrics m = compute_metrics({1, 1, 1, 0, 0, 0, 1, -1}, {1, 0, 1, 0, 1, 0, 1, 0}, {"0", "1"});
+  const Metrics m =
+      compute_metrics({1, 1, 1, 0, 0, 0, 1, -1}, {1, 0, 1, 0, 1, 0, 1, 0}, {"0", "1"});
   EXPECT_EQ(m.total, 7);
   EXPECT_EQ(m.correct, 5);
   EXPECT_DOUBLE_EQ(m.accuracy, 5.0 / 7);

@@ -47,7 +47,8 @@ TEST_F(SmallTagger, SavesAndLoadsTheSameModel) {
   test::TempDir dir;
   tagger_->save(dir.path("m.pos"));
   const PosTagger loaded = PosTagger::load(dir.path("m.pos"));
-  const std::vector<std::string> words = {"The", "zorblax", "quickly", "jumped", "over", "42", "fences", "."};
+  const std::vector<std::string> words = {"The",  "zorblax", "quickly", "jumped",
+                                          "over", "42",      "fences",  "."};
   EXPECT_EQ(loaded.tag(words), tagger_->tag(words));
   EXPECT_EQ(loaded.tag({}).size(), 0u);
   EXPECT_EQ(loaded.tag({"unseenword"}).size(), 1u);

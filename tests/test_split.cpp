@@ -18,11 +18,13 @@ std::map<int, size_t> label_counts(const std::string& path, TaskSpec task) {
 
 TEST(Split, SickIsStratifiedDeterministicAndComplete) {
   test::TempDir dir;
-  TaskSpec task = parse_task("tsv:text_a=sentence_A,text_b=sentence_B,label=entailment_judgment,"
-                             "labels=CONTRADICTION|ENTAILMENT|NEUTRAL");
+  TaskSpec task = parse_task(
+      "tsv:text_a=sentence_A,text_b=sentence_B,label=entailment_judgment,"
+      "labels=CONTRADICTION|ENTAILMENT|NEUTRAL");
   SplitOptions options;
   options.seed = 7;
-  const SplitCounts counts = split_dataset(test::shared("data/pairs/SICK/SICK.txt"), task, dir.path("a"), options);
+  const SplitCounts counts =
+      split_dataset(test::shared("data/pairs/SICK/SICK.txt"), task, dir.path("a"), options);
   EXPECT_EQ(counts.train + counts.dev + counts.test, 9927u);
   const auto dev = label_counts(dir.path("a/dev.tsv"), task);
   EXPECT_EQ(dev.at(0), 146u);  // round(1459 * 0.1)

@@ -34,7 +34,8 @@ TEST(StudentModel, StaticChannelIsFrozen) {
   }
 }
 
-Batch batch_of(const std::vector<std::vector<int64_t>>& a, const std::vector<std::vector<int64_t>>& b = {}) {
+Batch batch_of(const std::vector<std::vector<int64_t>>& a,
+               const std::vector<std::vector<int64_t>>& b = {}) {
   std::vector<EncodedExample> examples(a.size());
   std::vector<size_t> indices;
   for (size_t i = 0; i < a.size(); ++i) {
@@ -60,7 +61,8 @@ TEST(StudentModel, SiameseModelUsesTheFourFeatureBlocks) {
   apply_task_defaults(c);
   StudentModel model(c);
   // LSTM 2 x (4*300*(300+300) + 8*300), hidden Linear(8*300, 400), output Linear(400, 3)
-  EXPECT_EQ(model->count_parameters(false), 2 * (1200 * 600 + 2400) + (2400 * 400 + 400) + (400 * 3 + 3));
+  EXPECT_EQ(model->count_parameters(false),
+            2 * (1200 * 600 + 2400) + (2400 * 400 + 400) + (400 * 3 + 3));
   model->eval();
   torch::NoGradGuard no_grad;
   const auto logits = model->forward(batch_of({{3, 4}, {5}}, {{6}, {7, 8, 9}}));

@@ -5,8 +5,8 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
-#include <sstream>
 #include <nlohmann/json.hpp>
+#include <sstream>
 #include <thread>
 
 #include "test_util.h"
@@ -34,9 +34,11 @@ std::vector<std::string> lines_of(const std::string& text) {
   return lines;
 }
 
-std::string label_args(const std::string& input, const std::string& output, const std::string& extra = "") {
-  return "teacher label --model " + shared("fixtures/bert/tiny-sst2-f32") + " --task sst2 --input " + input +
-         " --output " + output + " --threads 1 --batch 16 " + extra;
+std::string label_args(const std::string& input, const std::string& output,
+                       const std::string& extra = "") {
+  return "teacher label --model " + shared("fixtures/bert/tiny-sst2-f32") +
+         " --task sst2 --input " + input + " --output " + output + " --threads 1 --batch 16 " +
+         extra;
 }
 
 TEST(TeacherLabel, WritesEveryRowInOrderWithRoundTrippingLogits) {
@@ -59,7 +61,8 @@ TEST(TeacherLabel, ResumesAKilledRunWithoutLosingOrRepeatingRows) {
   ASSERT_EQ(run_cli(label_args(input, dir.path("clean.tsv"), "--chunk-rows 500")).exit_code, 0);
 
   // Start in the background, wait for the first finished chunk, kill it hard.
-  const std::string command = std::string(B2B_BINARY) + " " + label_args(input, output, "--chunk-rows 500") +
+  const std::string command = std::string(B2B_BINARY) + " " +
+                              label_args(input, output, "--chunk-rows 500") +
                               " > /dev/null 2>&1 & echo $! > " + dir.path("pid");
   ASSERT_EQ(std::system(command.c_str()), 0);
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
@@ -85,7 +88,8 @@ TEST(TeacherLabel, ShardsConcatenateToTheUnshardedOutput) {
   std::vector<std::string> joined = {"header"};
   for (int i = 0; i < 3; ++i) {
     const std::string part = dir.path("part" + std::to_string(i) + ".tsv");
-    const auto result = run_cli(label_args(input, part, "--chunk-rows 100 --shard " + std::to_string(i) + "/3"));
+    const auto result =
+        run_cli(label_args(input, part, "--chunk-rows 100 --shard " + std::to_string(i) + "/3"));
     ASSERT_EQ(result.exit_code, 0) << result.err;
     const auto rows = lines_of(read_file(part));
     EXPECT_GT(rows.size(), 300u);  // 10 chunks of 100 rows over 3 shards
@@ -106,13 +110,14 @@ TEST(TeacherLabel, BadInputIsOneClearError) {
   };
   expect_error(run_cli(label_args(input, dir.path("o1.tsv"), "--shard 3/3")), "--shard");
   expect_error(run_cli(label_args(input, dir.path("o2.tsv"), "--device cuda")), "--device cuda");
-  expect_error(run_cli("teacher label --model " + dir.path("none") + " --task sst2 --input " + input +
-                       " --output " + dir.path("o3.tsv")),
+  expect_error(run_cli("teacher label --model " + dir.path("none") + " --task sst2 --input " +
+                       input + " --output " + dir.path("o3.tsv")),
                "no such model directory");
-  expect_error(run_cli("teacher label --model " + shared("fixtures/bert/small-nli-f16") + " --task sst2 --input " +
-                       input + " --output " + dir.path("o4.tsv")),
+  expect_error(run_cli("teacher label --model " + shared("fixtures/bert/small-nli-f16") +
+                       " --task sst2 --input " + input + " --output " + dir.path("o4.tsv")),
                "has 3 labels but task sst2 has 2");
-  for (const char* o : {"o1.tsv", "o2.tsv", "o3.tsv", "o4.tsv"}) EXPECT_FALSE(fs::exists(dir.path(o))) << o;
+  for (const char* o : {"o1.tsv", "o2.tsv", "o3.tsv", "o4.tsv"})
+    EXPECT_FALSE(fs::exists(dir.path(o))) << o;
 }
 
 TEST(TeacherLabel, TokenizeCommandMatchesTheFixture) {

@@ -1,8 +1,9 @@
+#include "test_util.h"
+
 #include <gtest/gtest.h>
 
 #include <filesystem>
 
-#include "test_util.h"
 #include "util/atomic_file.h"
 #include "util/error.h"
 #include "util/utf8.h"

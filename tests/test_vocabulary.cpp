@@ -44,7 +44,8 @@ TEST(Vocabulary, RejectsMalformedFiles) {
   test::TempDir dir;
   EXPECT_THROW(Vocabulary::load(dir.write("a.txt", "[PAD]\t0\n[UNK]\t0\n")), Error);
   EXPECT_THROW(Vocabulary::load(dir.write("b.txt", "[PAD]\t0\n[UNK]\t0\n[MASK]\tx\n")), Error);
-  EXPECT_THROW(Vocabulary::load(dir.write("c.txt", "[PAD]\t0\n[UNK]\t0\n[MASK]\t0\nw\t1\nw\t2\n")), Error);
+  EXPECT_THROW(Vocabulary::load(dir.write("c.txt", "[PAD]\t0\n[UNK]\t0\n[MASK]\t0\nw\t1\nw\t2\n")),
+               Error);
   EXPECT_THROW(Vocabulary::load(dir.path("missing.txt")), Error);
 }
 

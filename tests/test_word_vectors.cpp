@@ -25,7 +25,8 @@ TEST(WordVectors, ReadsWord2VecBinary) {
 
 TEST(WordVectors, ReadsWord2VecTextAndGlove) {
   const WordVectors w2v = load_word_vectors(
-      test::shared("data/vectors/word2vec-GoogleNews-300d-normalized-top1000.txt"), VectorsFormat::kAuto);
+      test::shared("data/vectors/word2vec-GoogleNews-300d-normalized-top1000.txt"),
+      VectorsFormat::kAuto);
   EXPECT_EQ(w2v.format, VectorsFormat::kWord2VecText);
   EXPECT_EQ(w2v.dim, 300);
   EXPECT_EQ(w2v.vectors.size(), 1000u);
@@ -33,8 +34,8 @@ TEST(WordVectors, ReadsWord2VecTextAndGlove) {
   for (float x : w2v.vectors.begin()->second) norm += x * x;
   EXPECT_NEAR(norm, 1.0, 1e-3);  // the file is unit-normalized
 
-  const WordVectors glove = load_word_vectors(test::shared("data/vectors/glove.6B.50d.subset-1000.txt"),
-                                              VectorsFormat::kAuto);
+  const WordVectors glove = load_word_vectors(
+      test::shared("data/vectors/glove.6B.50d.subset-1000.txt"), VectorsFormat::kAuto);
   EXPECT_EQ(glove.format, VectorsFormat::kGloveText);
   EXPECT_EQ(glove.dim, 50);
   EXPECT_EQ(glove.total_words, 1000u);
@@ -48,8 +49,10 @@ TEST(WordVectors, ReadsWord2VecTextAndGlove) {
 
 TEST(WordVectors, RejectsBrokenFiles) {
   test::TempDir dir;
-  EXPECT_THROW(load_word_vectors(dir.write("ragged.txt", "a 1 2 3\nb 1 2\n"), VectorsFormat::kAuto), Error);
-  EXPECT_THROW(load_word_vectors(dir.write("cut.bin", "3 4\nab \x01\x02"), VectorsFormat::kAuto), Error);
+  EXPECT_THROW(load_word_vectors(dir.write("ragged.txt", "a 1 2 3\nb 1 2\n"), VectorsFormat::kAuto),
+               Error);
+  EXPECT_THROW(load_word_vectors(dir.write("cut.bin", "3 4\nab \x01\x02"), VectorsFormat::kAuto),
+               Error);
   EXPECT_THROW(load_word_vectors(dir.write("empty.txt", ""), VectorsFormat::kAuto), Error);
   EXPECT_THROW(load_word_vectors(dir.path("none.bin"), VectorsFormat::kAuto), Error);
 }

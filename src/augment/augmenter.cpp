@@ -42,7 +42,8 @@ uint64_t AugmentRng::below(uint64_t n) {
 }
 
 std::vector<std::string> augment_sentence(const TaggedWords& sentence, const TagUnigrams& unigrams,
-                                          const AugmentOptions& options, AugmentRng& rng, SampleTrace* trace) {
+                                          const AugmentOptions& options, AugmentRng& rng,
+                                          SampleTrace* trace) {
   const size_t n = sentence.words.size();
   std::vector<std::string> words = sentence.words;
   if (trace) trace->actions.assign(n, WordAction::kKeep);
@@ -80,7 +81,8 @@ namespace {
 // A sample of one side, or the original text when the side is not augmented this iteration.
 // Sets `all_replaced` when every kept word of an augmented side was masked or replaced.
 std::string side(const TaggedWords& sentence, bool augment, const TagUnigrams& unigrams,
-                 const AugmentOptions& options, AugmentRng& rng, SampleTrace& trace, bool& all_replaced) {
+                 const AugmentOptions& options, AugmentRng& rng, SampleTrace& trace,
+                 bool& all_replaced) {
   if (!augment) return join(sentence.words);
   const auto words = augment_sentence(sentence, unigrams, options, rng, &trace);
   bool every = !words.empty();
@@ -93,7 +95,8 @@ std::string side(const TaggedWords& sentence, bool augment, const TagUnigrams& u
 
 }  // namespace
 
-std::vector<AugmentedPair> augment_example(const TaggedWords& a, const TaggedWords* b, const TagUnigrams& unigrams,
+std::vector<AugmentedPair> augment_example(const TaggedWords& a, const TaggedWords* b,
+                                           const TagUnigrams& unigrams,
                                            const AugmentOptions& options, uint64_t example_index) {
   AugmentRng rng(options.seed, example_index);
   std::vector<AugmentedPair> samples;

@@ -39,15 +39,16 @@ struct SampleTrace {
 class AugmentRng {
  public:
   AugmentRng(uint64_t seed, uint64_t example);
-  double uniform();                 // [0, 1)
-  uint64_t below(uint64_t n);       // {0..n-1}
+  double uniform();            // [0, 1)
+  uint64_t below(uint64_t n);  // {0..n-1}
  private:
   uint64_t state_;
 };
 
 // One augmented sample of a sentence. Fills `trace` when given.
 std::vector<std::string> augment_sentence(const TaggedWords& sentence, const TagUnigrams& unigrams,
-                                          const AugmentOptions& options, AugmentRng& rng, SampleTrace* trace);
+                                          const AugmentOptions& options, AugmentRng& rng,
+                                          SampleTrace* trace);
 
 struct AugmentedPair {
   std::string a, b;  // texts (words joined by spaces); b empty for single-sentence tasks
@@ -57,7 +58,8 @@ struct AugmentedPair {
 
 // n_iter samples of one example, without duplicates, without copies of the original and
 // without samples in which every kept word was replaced.
-std::vector<AugmentedPair> augment_example(const TaggedWords& a, const TaggedWords* b, const TagUnigrams& unigrams,
+std::vector<AugmentedPair> augment_example(const TaggedWords& a, const TaggedWords* b,
+                                           const TagUnigrams& unigrams,
                                            const AugmentOptions& options, uint64_t example_index);
 
 }  // namespace b2b

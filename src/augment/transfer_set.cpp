@@ -6,8 +6,8 @@
 
 #include "data/dataset.h"
 #include "io/delimited.h"
-#include "text/vocabulary.h"
 #include "text/basic_tokenizer.h"
+#include "text/vocabulary.h"
 #include "util/atomic_file.h"
 #include "util/error.h"
 #include "util/progress.h"
@@ -19,7 +19,9 @@ int default_n_iter(const TaskSpec& task) { return task.is_pair() ? 10 : 20; }
 namespace {
 
 using Clock = std::chrono::steady_clock;
-double seconds_since(Clock::time_point start) { return std::chrono::duration<double>(Clock::now() - start).count(); }
+double seconds_since(Clock::time_point start) {
+  return std::chrono::duration<double>(Clock::now() - start).count();
+}
 
 // Runs body(i) for i in [0, n) on `threads` threads, in contiguous blocks; the first worker
 // draws the progress meter (Progress is not thread-safe).
@@ -47,7 +49,8 @@ void parallel_for(size_t n, int threads, Progress& progress, F body) {
 
 // Case and accents are kept for the tagger (trained on cased text); the student and the
 // teacher normalize on their own.
-TaggedWords tag_text(const std::string& text, const BasicTokenizer& tokenizer, const PosTagger& tagger) {
+TaggedWords tag_text(const std::string& text, const BasicTokenizer& tokenizer,
+                     const PosTagger& tagger) {
   TaggedWords out;
   tokenizer.tokenize(text, out.words);
   out.tags = tagger.tag_ids(out.words);
@@ -66,8 +69,10 @@ std::string header(const TaskSpec& task) {
 AugmentSummary augment_file(const PosTagger& tagger, TaskSpec task, const std::string& input,
                             const std::string& output, const AugmentRunOptions& options) {
   const auto& o = options.augment;
-  if (o.p_mask < 0 || o.p_pos < 0 || o.p_mask + o.p_pos > 1 || o.p_ng < 0 || o.p_ng > 1 || o.n_iter < 0) {
-    throw Error("augment: probabilities must lie in [0, 1] with p_mask + p_pos <= 1, and n_iter >= 0");
+  if (o.p_mask < 0 || o.p_pos < 0 || o.p_mask + o.p_pos > 1 || o.p_ng < 0 || o.p_ng > 1 ||
+      o.n_iter < 0) {
+    throw Error(
+        "augment: probabilities must lie in [0, 1] with p_mask + p_pos <= 1, and n_iter >= 0");
   }
   ReadOptions read_options;
   read_options.discover_labels = true;

@@ -26,7 +26,8 @@ const std::string& TagUnigrams::sample(int tag, double u) const {
   const auto& cumulative = cumulative_[tag];
   if (cumulative.empty()) return empty;
   const auto target = static_cast<int64_t>(u * static_cast<double>(cumulative.back()));
-  const size_t i = std::upper_bound(cumulative.begin(), cumulative.end(), target) - cumulative.begin();
+  const size_t i =
+      std::upper_bound(cumulative.begin(), cumulative.end(), target) - cumulative.begin();
   return words_[tag][std::min(i, cumulative.size() - 1)].first;
 }
 

@@ -3,8 +3,8 @@
 // replacement rule: a word seen 10 times with a tag is 10 times as likely as one seen once.
 #include <cstdint>
 #include <random>
-#include <unordered_map>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 namespace b2b {

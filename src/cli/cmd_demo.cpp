@@ -37,8 +37,8 @@ void run(const Flags& f, const std::string& command) {
     options.epochs = 4;
     options.max_length = 64;
     options.random_init = true;
-    finetune_teacher(f.out + "/teacher-config", task, f.out + "/data/train.tsv", f.out + "/data/dev.tsv", teacher,
-                     options);
+    finetune_teacher(f.out + "/teacher-config", task, f.out + "/data/train.tsv",
+                     f.out + "/data/dev.tsv", teacher, options);
   }
 
   std::fprintf(stderr, "demo 3/3: distilling it into a BiLSTM\n");
@@ -60,14 +60,16 @@ void run(const Flags& f, const std::string& command) {
   run_distill(spec);
   std::printf("%s", read_file(spec.out_dir + "/report.md").c_str());
   std::printf("\ndemo finished in %.0f s; report: %s/report.md\n",
-              std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(), spec.out_dir.c_str());
+              std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(),
+              spec.out_dir.c_str());
 }
 
 }  // namespace
 
 void add_demo_command(CLI::App& app, const std::string& command_line) {
   auto flags = std::make_shared<Flags>();
-  auto* cmd = app.add_subcommand("demo", "The whole pipeline on a built-in synthetic task (no data needed)");
+  auto* cmd = app.add_subcommand(
+      "demo", "The whole pipeline on a built-in synthetic task (no data needed)");
   cmd->add_option("--out", flags->out, "directory for every artifact")->capture_default_str();
   add_threads_flag(cmd, flags->threads);
   cmd->final_callback([flags, command_line] { run(*flags, command_line); });

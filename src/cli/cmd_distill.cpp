@@ -20,7 +20,8 @@ struct Flags {
 void run(Flags f, const std::string& command) {
   set_threads(f.threads);
   f.spec.task = f.task.parse();
-  f.spec.threads = f.threads > 0 ? f.threads : static_cast<int>(std::thread::hardware_concurrency());
+  f.spec.threads =
+      f.threads > 0 ? f.threads : static_cast<int>(std::thread::hardware_concurrency());
   f.spec.augment.n_iter = f.n_iter;
   f.spec.label.device = parse_device(f.device);
   f.spec.command = command;
@@ -35,22 +36,28 @@ void add_distill_command(CLI::App& app, const std::string& command_line) {
   auto flags = std::make_shared<Flags>();
   auto& s = flags->spec;
   s.student.options.alpha = 0;
-  auto* cmd = app.add_subcommand("distill", "augment -> teacher label -> student train -> report, resumable");
+  auto* cmd = app.add_subcommand("distill",
+                                 "augment -> teacher label -> student train -> report, resumable");
   add_task_flags(cmd, flags->task);
   cmd->add_option("--data", s.data_dir, "directory with train.tsv and dev.tsv")->required();
-  cmd->add_option("--teacher", s.teacher_dir, "fine-tuned Hugging Face BERT classifier")->required();
+  cmd->add_option("--teacher", s.teacher_dir, "fine-tuned Hugging Face BERT classifier")
+      ->required();
   cmd->add_option("--out", s.out_dir, "directory for every artifact")->required();
   cmd->add_option("--pos-model", s.pos_model, "POS model from 'pos train'");
   cmd->add_option("--conllu", s.conllu, "or a treebank to train one from");
-  cmd->add_option("--from", s.from, "redo from this stage on: pos, augment, label, student, baseline, report");
-  cmd->add_flag("--no-baseline", [&s](int64_t) { s.baseline = false; }, "skip the undistilled student");
+  cmd->add_option("--from", s.from,
+                  "redo from this stage on: pos, augment, label, student, baseline, report");
+  cmd->add_flag(
+      "--no-baseline", [&s](int64_t) { s.baseline = false; }, "skip the undistilled student");
   cmd->add_option("--n-iter", flags->n_iter, "augmentation samples per example (default per task)");
   cmd->add_option("--p-mask", s.augment.p_mask)->capture_default_str();
   cmd->add_option("--p-pos", s.augment.p_pos)->capture_default_str();
   cmd->add_option("--p-ng", s.augment.p_ng)->capture_default_str();
-  cmd->add_option("--transfer-size", s.transfer_size, "rows of the transfer set to label (0 = all)")->capture_default_str();
+  cmd->add_option("--transfer-size", s.transfer_size, "rows of the transfer set to label (0 = all)")
+      ->capture_default_str();
   cmd->add_option("--label-batch", s.label.batch)->capture_default_str();
-  cmd->add_option("--label-chunk-rows", s.label_chunk_rows, "rows per resumable labeling chunk")->capture_default_str();
+  cmd->add_option("--label-chunk-rows", s.label_chunk_rows, "rows per resumable labeling chunk")
+      ->capture_default_str();
   cmd->add_option("--max-length", s.label.max_length)->capture_default_str();
   cmd->add_option("--device", flags->device, "labeling device: cpu or cuda")->capture_default_str();
   cmd->add_option("--vectors", s.student.vectors, "word vectors for both students");
@@ -60,7 +67,8 @@ void add_distill_command(CLI::App& app, const std::string& command_line) {
   cmd->add_option("--dropout", s.student.dropout)->capture_default_str();
   cmd->add_option("--epochs", s.student.options.epochs)->capture_default_str();
   cmd->add_option("--batch", s.student.options.batch_size, "student batch (default per task)");
-  cmd->add_option("--alpha", s.student.options.alpha, "distilled student's CE weight (0 = BiLSTM_SOFT)")
+  cmd->add_option("--alpha", s.student.options.alpha,
+                  "distilled student's CE weight (0 = BiLSTM_SOFT)")
       ->capture_default_str();
   cmd->add_option("--patience", s.student.options.patience)->capture_default_str();
   cmd->add_option("--seed", s.augment.seed)->capture_default_str();

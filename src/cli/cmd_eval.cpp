@@ -23,19 +23,21 @@ struct Flags {
 };
 
 // The data is read with the model's label order; a --task that disagrees is an error.
-TaskSpec task_for_model(const TaskFlags& flags, const TaskSpec& model_task, const std::string& model_dir) {
+TaskSpec task_for_model(const TaskFlags& flags, const TaskSpec& model_task,
+                        const std::string& model_dir) {
   if (flags.task.empty()) return model_task;
   TaskSpec task = flags.parse();
   if (task.labels.empty()) task.labels = model_task.labels;
   if (task.labels != model_task.labels) {
-    fail_file(model_dir, "was trained on task " + model_task.describe() + ", whose labels differ from --task " +
-                             task.describe());
+    fail_file(model_dir, "was trained on task " + model_task.describe() +
+                             ", whose labels differ from --task " + task.describe());
   }
   return task;
 }
 
 // A teacher directory carries no task: --task says it, and the label count must agree.
-TaskSpec task_for_teacher(const TaskFlags& flags, const Teacher& teacher, const std::string& model_dir) {
+TaskSpec task_for_teacher(const TaskFlags& flags, const Teacher& teacher,
+                          const std::string& model_dir) {
   if (flags.task.empty()) throw Error("eval: a teacher model needs --task");
   TaskSpec task = flags.parse();
   if (task.labels.empty()) {
@@ -57,7 +59,8 @@ void predict(const Flags& f, TaskSpec& task, std::vector<int>& gold, std::vector
     const Dataset data = read_dataset(f.data, task);
     Progress progress("eval", static_cast<int64_t>(data.examples.size()), "sentences");
     TeacherRunOptions options;
-    logits = teacher_logits(teacher, data.examples, 0, data.examples.size(), task.is_pair(), options, &progress);
+    logits = teacher_logits(teacher, data.examples, 0, data.examples.size(), task.is_pair(),
+                            options, &progress);
     for (const auto& e : data.examples) gold.push_back(e.label);
   } else {
     Student student = load_student(f.model);
@@ -93,7 +96,8 @@ void run(const Flags& f) {
 void add_eval_command(CLI::App& app) {
   auto flags = std::make_shared<Flags>();
   auto* cmd = app.add_subcommand("eval", "Score a model on a labeled file");
-  cmd->add_option("--model", flags->model, "student directory or Hugging Face BERT classifier directory")
+  cmd->add_option("--model", flags->model,
+                  "student directory or Hugging Face BERT classifier directory")
       ->required();
   add_task_flags(cmd, flags->task, /*required=*/false);
   cmd->add_option("--data", flags->data, "labeled task file")->required();

@@ -28,8 +28,8 @@ void run_train(const Flags& f) {
   if (!f.dev.empty()) dev = read_conllu(f.dev);
   const PosTagger tagger = PosTagger::train(train, f.options, f.dev.empty() ? nullptr : &dev);
   tagger.save(f.out);
-  std::printf("trained on %zu sentences in %.1f s (%d iterations): %s\n", train.size(), seconds_since(start),
-              f.options.iterations, f.out.c_str());
+  std::printf("trained on %zu sentences in %.1f s (%d iterations): %s\n", train.size(),
+              seconds_since(start), f.options.iterations, f.out.c_str());
 }
 
 void run_eval(const Flags& f) {
@@ -38,8 +38,8 @@ void run_eval(const Flags& f) {
   const auto start = std::chrono::steady_clock::now();
   const TaggerAccuracy result = evaluate_tagger(tagger, sentences);
   const double seconds = seconds_since(start);
-  std::printf("accuracy %.4f (%zu/%zu tokens), %.0f tokens/s\n", result.accuracy(), result.correct, result.total,
-              result.total / seconds);
+  std::printf("accuracy %.4f (%zu/%zu tokens), %.0f tokens/s\n", result.accuracy(), result.correct,
+              result.total, result.total / seconds);
   std::printf("errors by gold tag:");
   for (size_t i = 0; i < std::min<size_t>(result.errors_by_tag.size(), 12); ++i) {
     std::printf(" %s %zu", result.errors_by_tag[i].first.c_str(), result.errors_by_tag[i].second);
@@ -58,7 +58,8 @@ void run_tag(const Flags& f) {
     std::vector<std::string> words;
     while (words_in >> word) words.push_back(word);
     const auto tags = tagger.tag(words);
-    for (size_t i = 0; i < words.size(); ++i) std::cout << (i ? " " : "") << words[i] << '/' << tags[i];
+    for (size_t i = 0; i < words.size(); ++i)
+      std::cout << (i ? " " : "") << words[i] << '/' << tags[i];
     std::cout << '\n';
   }
 }

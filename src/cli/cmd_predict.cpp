@@ -26,7 +26,8 @@ void print_rows(const torch::Tensor& logits, const TaskSpec& task, bool json) {
   for (int64_t i = 0; i < logits.size(0); ++i) {
     const int64_t label = logits[i].argmax().item<int64_t>();
     if (json) {
-      nlohmann::json row = {{"label", task.labels[label]}, {"probabilities", nlohmann::json::array()},
+      nlohmann::json row = {{"label", task.labels[label]},
+                            {"probabilities", nlohmann::json::array()},
                             {"logits", nlohmann::json::array()}};
       for (int64_t c = 0; c < k; ++c) {
         row["probabilities"].push_back(probs[i][c].item<float>());
@@ -76,7 +77,8 @@ void run(const Flags& f) {
     Example example;
     const size_t tab = line.find('\t');
     if (task.is_pair()) {
-      if (tab == std::string::npos) fail_line("<stdin>", line_number, "a pair model needs text_a<TAB>text_b");
+      if (tab == std::string::npos)
+        fail_line("<stdin>", line_number, "a pair model needs text_a<TAB>text_b");
       example.text_a = line.substr(0, tab);
       example.text_b = line.substr(tab + 1);
     } else {
@@ -92,9 +94,9 @@ void run(const Flags& f) {
 
 void add_predict_command(CLI::App& app) {
   auto flags = std::make_shared<Flags>();
-  auto* cmd = app.add_subcommand(
-      "predict",
-      "Classify lines from stdin (text, or text_a<TAB>text_b for pair models): label, probabilities, logits");
+  auto* cmd = app.add_subcommand("predict",
+                                 "Classify lines from stdin (text, or text_a<TAB>text_b for pair "
+                                 "models): label, probabilities, logits");
   cmd->add_option("--model", flags->model, "student directory")->required();
   cmd->add_flag("--json", flags->json, "one JSON object per line");
   add_threads_flag(cmd, flags->threads);

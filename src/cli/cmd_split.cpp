@@ -13,7 +13,8 @@ void add_split_command(CLI::App& app) {
     SplitOptions options;
   };
   auto flags = std::make_shared<Flags>();
-  auto* cmd = app.add_subcommand("split", "Cut a labeled file into stratified train/dev/test files");
+  auto* cmd =
+      app.add_subcommand("split", "Cut a labeled file into stratified train/dev/test files");
   add_task_flags(cmd, flags->task);
   cmd->add_option("--input", flags->input, "labeled TSV/CSV file")->required();
   cmd->add_option("--out", flags->out, "directory for train.tsv, dev.tsv, test.tsv")->required();

@@ -30,17 +30,25 @@ void add_student_command(CLI::App& app) {
   auto flags = std::make_shared<Flags>();
   auto* cmd = student->add_subcommand("train", "Train a student on a task file or a transfer set");
   add_task_flags(cmd, flags->task);
-  cmd->add_option("--train", flags->spec.train, "task file (gold labels) or transfer set (logit_* columns)")->required();
+  cmd->add_option("--train", flags->spec.train,
+                  "task file (gold labels) or transfer set (logit_* columns)")
+      ->required();
   cmd->add_option("--dev", flags->spec.dev, "dev file for model selection and early stopping");
   cmd->add_option("--out", flags->spec.out, "student directory to write")->required();
-  cmd->add_option("--vectors", flags->spec.vectors, "word vectors (word2vec binary/text, GloVe text)");
-  cmd->add_option("--vectors-format", flags->spec.vectors_format, "auto|word2vec-bin|word2vec-text|glove")
+  cmd->add_option("--vectors", flags->spec.vectors,
+                  "word vectors (word2vec binary/text, GloVe text)");
+  cmd->add_option("--vectors-format", flags->spec.vectors_format,
+                  "auto|word2vec-bin|word2vec-text|glove")
       ->capture_default_str();
-  cmd->add_option("--embedding-mode", flags->spec.embedding_mode,
-                  "rand|static|non-static|multichannel (default: multichannel with --vectors, else rand)");
-  cmd->add_option("--embedding-dim", flags->spec.embedding_dim, "embedding size without --vectors")->capture_default_str();
-  cmd->add_option("--min-count", flags->spec.min_count, "keep words seen this often")->capture_default_str();
-  cmd->add_option("--hidden", flags->spec.hidden, "LSTM size per direction (default: 150, pair tasks 300)");
+  cmd->add_option(
+      "--embedding-mode", flags->spec.embedding_mode,
+      "rand|static|non-static|multichannel (default: multichannel with --vectors, else rand)");
+  cmd->add_option("--embedding-dim", flags->spec.embedding_dim, "embedding size without --vectors")
+      ->capture_default_str();
+  cmd->add_option("--min-count", flags->spec.min_count, "keep words seen this often")
+      ->capture_default_str();
+  cmd->add_option("--hidden", flags->spec.hidden,
+                  "LSTM size per direction (default: 150, pair tasks 300)");
   cmd->add_option("--fc", flags->spec.fc, "ReLU layer size (default: 200, pair tasks 400)");
   cmd->add_option("--dropout", flags->spec.dropout)->capture_default_str();
   auto& o = flags->spec.options;
@@ -53,8 +61,10 @@ void add_student_command(CLI::App& app) {
   cmd->add_option("--weight-decay", o.weight_decay)->capture_default_str();
   cmd->add_option("--alpha", o.alpha, "loss = alpha*CE + (1-alpha)*MSE(logits); 0 = BiLSTM_SOFT")
       ->capture_default_str();
-  cmd->add_option("--clip-norm", o.clip_norm, "gradient norm clip (0 = off)")->capture_default_str();
-  cmd->add_option("--patience", o.patience, "stop after this many epochs without dev gain (0 = never)")
+  cmd->add_option("--clip-norm", o.clip_norm, "gradient norm clip (0 = off)")
+      ->capture_default_str();
+  cmd->add_option("--patience", o.patience,
+                  "stop after this many epochs without dev gain (0 = never)")
       ->capture_default_str();
   cmd->add_option("--seed", o.seed)->capture_default_str();
   add_threads_flag(cmd, flags->threads);

@@ -33,14 +33,18 @@ void run_label(const LabelFlags& f) {
   prepare_teacher(teacher, options.run);
   const LabelSummary summary = label_file(teacher, f.task.parse(), f.input, f.output, options);
   std::fprintf(stderr, "labeled %zu rows%s in %.1f s (%.0f sentences/s): %s\n", summary.rows,
-               summary.resumed_from ? (" (resumed after " + std::to_string(summary.resumed_from) + ")").c_str() : "",
-               summary.seconds, (summary.rows - summary.resumed_from) / std::max(summary.seconds, 1e-9),
+               summary.resumed_from
+                   ? (" (resumed after " + std::to_string(summary.resumed_from) + ")").c_str()
+                   : "",
+               summary.seconds,
+               (summary.rows - summary.resumed_from) / std::max(summary.seconds, 1e-9),
                f.output.c_str());
 }
 
 struct FinetuneFlags {
   TaskFlags task;
-  std::string model, train, dev, out, lrs = "2e-5,3e-5,4e-5,5e-5", device = "cpu", init = "pretrained";
+  std::string model, train, dev, out, lrs = "2e-5,3e-5,4e-5,5e-5", device = "cpu",
+                                      init = "pretrained";
   int threads = 0;
   FinetuneOptions options;
 };
@@ -49,22 +53,26 @@ void run_finetune(FinetuneFlags f) {
   set_threads(f.threads);
   f.options.learning_rates = parse_learning_rates(f.lrs);
   f.options.device = parse_device(f.device);
-  if (f.init != "pretrained" && f.init != "random") throw Error("--init: expected pretrained or random");
+  if (f.init != "pretrained" && f.init != "random")
+    throw Error("--init: expected pretrained or random");
   f.options.random_init = f.init == "random";
   const FinetuneResult result =
       finetune_teacher(f.model, f.task.parse(), f.train, f.dev, f.out, f.options);
   for (const auto& run : result.runs) {
-    std::printf("lr %g: dev accuracy %.4f (epoch %d)\n", run.lr, run.best_dev_accuracy, run.best_epoch);
+    std::printf("lr %g: dev accuracy %.4f (epoch %d)\n", run.lr, run.best_dev_accuracy,
+                run.best_epoch);
   }
-  std::printf("best: lr %g, dev accuracy %.4f; written to %s\n", result.best.lr, result.best.best_dev_accuracy,
-              f.out.c_str());
+  std::printf("best: lr %g, dev accuracy %.4f; written to %s\n", result.best.lr,
+              result.best.best_dev_accuracy, f.out.c_str());
 }
 
 void add_finetune(CLI::App* teacher) {
   auto flags = std::make_shared<FinetuneFlags>();
   auto& o = flags->options;
-  auto* cmd = teacher->add_subcommand("finetune", "Fine-tune a BERT classifier; the best learning rate on dev wins");
-  cmd->add_option("--model", flags->model, "Hugging Face BERT directory (pretrained or fine-tuned)")->required();
+  auto* cmd = teacher->add_subcommand(
+      "finetune", "Fine-tune a BERT classifier; the best learning rate on dev wins");
+  cmd->add_option("--model", flags->model, "Hugging Face BERT directory (pretrained or fine-tuned)")
+      ->required();
   add_task_flags(cmd, flags->task);
   cmd->add_option("--train", flags->train)->required();
   cmd->add_option("--dev", flags->dev)->required();
@@ -73,13 +81,15 @@ void add_finetune(CLI::App* teacher) {
   cmd->add_option("--epochs", o.epochs)->capture_default_str();
   cmd->add_option("--batch", o.batch)->capture_default_str();
   cmd->add_option("--max-length", o.max_length)->capture_default_str();
-  cmd->add_option("--warmup", o.warmup, "share of steps with linear warm-up")->capture_default_str();
+  cmd->add_option("--warmup", o.warmup, "share of steps with linear warm-up")
+      ->capture_default_str();
   cmd->add_option("--weight-decay", o.weight_decay)->capture_default_str();
   cmd->add_option("--seed", o.seed)->capture_default_str();
   cmd->add_option("--device", flags->device, "cpu or cuda")->capture_default_str();
   cmd->add_flag("--bf16", o.bf16, "train in bfloat16 (GPUs)");
   cmd->add_flag("--reinit-classifier", o.reinit_classifier, "a fresh classifier on the encoder");
-  cmd->add_option("--init", flags->init, "pretrained, or random for a config-only directory")->capture_default_str();
+  cmd->add_option("--init", flags->init, "pretrained, or random for a config-only directory")
+      ->capture_default_str();
   add_threads_flag(cmd, flags->threads);
   cmd->final_callback([flags] { run_finetune(*flags); });
 }
@@ -90,16 +100,20 @@ void add_teacher_command(CLI::App& app) {
   auto* teacher = app.add_subcommand("teacher", "BERT teacher: fine-tune, label transfer sets");
   teacher->require_subcommand(1);
   auto flags = std::make_shared<LabelFlags>();
-  auto* cmd = teacher->add_subcommand("label", "Add the teacher's logits (logit_0..) to every row of a file");
+  auto* cmd = teacher->add_subcommand(
+      "label", "Add the teacher's logits (logit_0..) to every row of a file");
   cmd->add_option("--model", flags->model, "Hugging Face BERT classifier directory")->required();
   add_task_flags(cmd, flags->task);
   cmd->add_option("--input", flags->input, "task file or transfer set")->required();
-  cmd->add_option("--output", flags->output, "transfer set to write (resumes a killed run)")->required();
+  cmd->add_option("--output", flags->output, "transfer set to write (resumes a killed run)")
+      ->required();
   cmd->add_option("--batch", flags->batch)->capture_default_str();
   cmd->add_option("--max-length", flags->max_length, "WordPiece ids per example, specials included")
       ->capture_default_str();
-  cmd->add_option("--shard", flags->shard, "label the i-th of N contiguous slices (i/N)")->capture_default_str();
-  cmd->add_option("--chunk-rows", flags->chunk_rows, "rows per resumable chunk")->capture_default_str();
+  cmd->add_option("--shard", flags->shard, "label the i-th of N contiguous slices (i/N)")
+      ->capture_default_str();
+  cmd->add_option("--chunk-rows", flags->chunk_rows, "rows per resumable chunk")
+      ->capture_default_str();
   cmd->add_option("--device", flags->device, "cpu or cuda")->capture_default_str();
   cmd->add_flag("--bf16", flags->bf16, "compute in bfloat16 (for GPUs)");
   add_threads_flag(cmd, flags->threads);

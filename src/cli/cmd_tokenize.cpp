@@ -16,16 +16,17 @@ struct Flags {
   size_t max_length = 0;
 };
 
-Encoding encode_line(const WordPieceTokenizer& tokenizer, const std::string& line, size_t line_number,
-                     const Flags& f) {
+Encoding encode_line(const WordPieceTokenizer& tokenizer, const std::string& line,
+                     size_t line_number, const Flags& f) {
   if (!f.jsonl) {
     const size_t tab = line.find('\t');
     if (tab == std::string::npos) return tokenizer.encode(line, std::nullopt, f.max_length);
-    return tokenizer.encode(std::string_view(line).substr(0, tab), std::string_view(line).substr(tab + 1),
-                            f.max_length);
+    return tokenizer.encode(std::string_view(line).substr(0, tab),
+                            std::string_view(line).substr(tab + 1), f.max_length);
   }
   const auto json = nlohmann::json::parse(line, nullptr, false);
-  if (json.is_discarded() || !json.is_object() || !json.contains("text") || !json["text"].is_string()) {
+  if (json.is_discarded() || !json.is_object() || !json.contains("text") ||
+      !json["text"].is_string()) {
     fail_line("<stdin>", line_number, "expected a JSON object with a string \"text\"");
   }
   const std::string text = json["text"].get<std::string>();
@@ -49,7 +50,8 @@ void run(const Flags& f) {
     if (f.jsonl) {
       out = nlohmann::json(encoding.ids).dump();
     } else {
-      for (size_t i = 0; i < encoding.ids.size(); ++i) out += (i ? " " : "") + std::to_string(encoding.ids[i]);
+      for (size_t i = 0; i < encoding.ids.size(); ++i)
+        out += (i ? " " : "") + std::to_string(encoding.ids[i]);
     }
     std::cout << out << '\n';
   }
@@ -60,11 +62,14 @@ void run(const Flags& f) {
 void add_tokenize_command(CLI::App& app) {
   auto flags = std::make_shared<Flags>();
   auto* cmd = app.add_subcommand(
-      "tokenize", "BERT WordPiece ids for stdin lines (text or text_a<TAB>text_b; --jsonl: JSON objects)");
+      "tokenize",
+      "BERT WordPiece ids for stdin lines (text or text_a<TAB>text_b; --jsonl: JSON objects)");
   cmd->add_option("--vocab", flags->vocab, "WordPiece vocab.txt")->required();
   cmd->add_flag("--cased", flags->cased, "keep case and accents (cased vocabularies)");
-  cmd->add_option("--max-length", flags->max_length, "truncate to this many ids, specials included (0 = off)");
-  cmd->add_flag("--jsonl", flags->jsonl, "input {\"text\": ..., \"text_pair\": ...} lines, output JSON arrays");
+  cmd->add_option("--max-length", flags->max_length,
+                  "truncate to this many ids, specials included (0 = off)");
+  cmd->add_flag("--jsonl", flags->jsonl,
+                "input {\"text\": ..., \"text_pair\": ...} lines, output JSON arrays");
   cmd->final_callback([flags] { run(*flags); });
 }
 

@@ -7,8 +7,9 @@
 namespace b2b::cli {
 
 void add_task_flags(CLI::App* app, TaskFlags& flags, bool required) {
-  auto* option = app->add_option("--task", flags.task,
-                                 "sst2, mnli, qqp, or tsv:text_a=COL[,text_b=COL],label=COL[,labels=A|B]");
+  auto* option =
+      app->add_option("--task", flags.task,
+                      "sst2, mnli, qqp, or tsv:text_a=COL[,text_b=COL],label=COL[,labels=A|B]");
   if (required) option->required();
   app->add_option("--quoting", flags.quoting, "none (GLUE) or csv (\"\" quoted fields)")
       ->capture_default_str();

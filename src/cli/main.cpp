@@ -7,7 +7,8 @@
 #include "util/error.h"
 
 int main(int argc, char** argv) {
-  CLI::App app{"bert2bilstm: distill a fine-tuned BERT classifier into a small BiLSTM", "bert2bilstm"};
+  CLI::App app{"bert2bilstm: distill a fine-tuned BERT classifier into a small BiLSTM",
+               "bert2bilstm"};
   app.set_version_flag("--version", std::string("bert2bilstm ") + B2B_VERSION);
   app.require_subcommand(1);
   b2b::cli::add_split_command(app);

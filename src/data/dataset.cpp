@@ -84,8 +84,9 @@ void assign_labels(Dataset& data, std::vector<std::string>& raw_labels, std::vec
     if (!raw_labels[i].empty()) {
       example.label = task.label_id(raw_labels[i]);
       if (example.label < 0) {
-        fail_line(data.path, lines[i],
-                  "unknown label '" + raw_labels[i] + "' (expected one of: " + join(task.labels) + ")");
+        fail_line(
+            data.path, lines[i],
+            "unknown label '" + raw_labels[i] + "' (expected one of: " + join(task.labels) + ")");
       }
     } else if (options.labels_required && !data.has_logits) {
       ++data.skipped_unlabeled;
@@ -110,8 +111,7 @@ Dataset read_dataset(const std::string& path, TaskSpec& task, const ReadOptions&
   if (!split_record(line, task.quoting, fields)) fail_line(path, 1, "unterminated quoted field");
   const Columns columns = resolve_columns(fields, task, options, path);
   data.has_logits = !columns.logits.empty();
-  if (data.has_logits && !task.labels.empty() &&
-      columns.logits.size() != task.labels.size()) {
+  if (data.has_logits && !task.labels.empty() && columns.logits.size() != task.labels.size()) {
     fail_file(path, "has " + std::to_string(columns.logits.size()) + " logit columns but task " +
                         task.describe() + " has " + std::to_string(task.labels.size()) + " labels");
   }
@@ -130,8 +130,8 @@ Dataset read_dataset(const std::string& path, TaskSpec& task, const ReadOptions&
         continue;
       }
       fail_line(path, line_number,
-                closed ? "expected " + std::to_string(columns.count) + " tab-separated fields, found " +
-                             std::to_string(fields.size())
+                closed ? "expected " + std::to_string(columns.count) +
+                             " tab-separated fields, found " + std::to_string(fields.size())
                        : "unterminated quoted field");
     }
     Example example;

@@ -21,7 +21,8 @@ Metrics compute_metrics(const std::vector<int>& gold, const std::vector<int>& pr
   m.confusion.assign(k, std::vector<int64_t>(k, 0));
   for (size_t i = 0; i < gold.size(); ++i) {
     if (gold[i] < 0) continue;
-    if (static_cast<size_t>(gold[i]) >= k || predicted[i] < 0 || static_cast<size_t>(predicted[i]) >= k) {
+    if (static_cast<size_t>(gold[i]) >= k || predicted[i] < 0 ||
+        static_cast<size_t>(predicted[i]) >= k) {
       throw Error("metrics: label id out of range");
     }
     ++m.total;
@@ -79,14 +80,12 @@ std::string format_metrics(const Metrics& m) {
 nlohmann::json metrics_to_json(const Metrics& m) {
   nlohmann::json per_class = nlohmann::json::object();
   for (size_t c = 0; c < m.labels.size(); ++c) {
-    per_class[m.labels[c]] = {{"precision", m.precision[c]}, {"recall", m.recall[c]}, {"f1", m.f1[c]}};
+    per_class[m.labels[c]] = {
+        {"precision", m.precision[c]}, {"recall", m.recall[c]}, {"f1", m.f1[c]}};
   }
-  return {{"accuracy", m.accuracy},
-          {"correct", m.correct},
-          {"total", m.total},
-          {m.labels.size() == 2 ? "f1" : "macro_f1", m.positive_f1},
-          {"labels", m.labels},
-          {"per_class", per_class},
+  return {{"accuracy", m.accuracy},  {"correct", m.correct},
+          {"total", m.total},        {m.labels.size() == 2 ? "f1" : "macro_f1", m.positive_f1},
+          {"labels", m.labels},      {"per_class", per_class},
           {"confusion", m.confusion}};
 }
 

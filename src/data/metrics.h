@@ -13,8 +13,8 @@ struct Metrics {
   int64_t total = 0, correct = 0;
   double accuracy = 0;
   std::vector<std::vector<int64_t>> confusion;  // [gold][predicted]
-  std::vector<double> precision, recall, f1;     // per class
-  double positive_f1 = 0;                        // f1[1] for binary tasks, else macro F1
+  std::vector<double> precision, recall, f1;    // per class
+  double positive_f1 = 0;                       // f1[1] for binary tasks, else macro F1
 };
 
 // Rows with gold < 0 are ignored.

@@ -28,18 +28,21 @@ void shuffle(std::vector<size_t>& items, std::mt19937_64& rng) {
 
 }  // namespace
 
-SplitCounts split_dataset(const std::string& input, const TaskSpec& task, const std::string& out_dir,
-                          const SplitOptions& options) {
-  if (options.dev_ratio < 0 || options.test_ratio < 0 || options.dev_ratio + options.test_ratio >= 1) {
+SplitCounts split_dataset(const std::string& input, const TaskSpec& task,
+                          const std::string& out_dir, const SplitOptions& options) {
+  if (options.dev_ratio < 0 || options.test_ratio < 0 ||
+      options.dev_ratio + options.test_ratio >= 1) {
     throw Error("split: --dev-ratio and --test-ratio must be >= 0 and sum to less than 1");
   }
   std::istringstream in(read_file(input));
   std::string header, line;
-  if (!read_line(in, header) || header.empty()) fail_file(input, "empty file (expected a header line)");
+  if (!read_line(in, header) || header.empty())
+    fail_file(input, "empty file (expected a header line)");
   std::vector<std::string> fields;
   split_record(header, task.quoting, fields);
   const auto label_it = std::find(fields.begin(), fields.end(), task.label_column);
-  if (label_it == fields.end()) fail_file(input, "header has no column '" + task.label_column + "'");
+  if (label_it == fields.end())
+    fail_file(input, "header has no column '" + task.label_column + "'");
   const size_t label_index = label_it - fields.begin(), columns = fields.size();
 
   SplitCounts counts;
@@ -50,7 +53,8 @@ SplitCounts split_dataset(const std::string& input, const TaskSpec& task, const 
     ++line_number;
     if (line.empty()) continue;
     if (!is_valid_utf8(line)) fail_line(input, line_number, "invalid UTF-8");
-    if (!split_record(line, task.quoting, fields) || fields.size() != columns || fields[label_index].empty()) {
+    if (!split_record(line, task.quoting, fields) || fields.size() != columns ||
+        fields[label_index].empty()) {
       ++counts.skipped;  // unlabeled or malformed rows cannot be stratified
       continue;
     }
@@ -66,8 +70,10 @@ SplitCounts split_dataset(const std::string& input, const TaskSpec& task, const 
     const size_t n_dev = static_cast<size_t>(std::llround(rows.size() * options.dev_ratio));
     const size_t n_test = static_cast<size_t>(std::llround(rows.size() * options.test_ratio));
     for (size_t i = 0; i < rows.size(); ++i) {
-      if (i < n_dev) part[rows[i]] = Part::kDev;
-      else if (i < n_dev + n_test) part[rows[i]] = Part::kTest;
+      if (i < n_dev)
+        part[rows[i]] = Part::kDev;
+      else if (i < n_dev + n_test)
+        part[rows[i]] = Part::kTest;
     }
   }
 

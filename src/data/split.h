@@ -19,7 +19,7 @@ struct SplitCounts {
 
 // Writes out_dir/{train,dev,test}.tsv: the header and the original records unchanged, in
 // their original order. Each label's rows are shuffled with the seed and cut by the ratios.
-SplitCounts split_dataset(const std::string& input, const TaskSpec& task, const std::string& out_dir,
-                          const SplitOptions& options);
+SplitCounts split_dataset(const std::string& input, const TaskSpec& task,
+                          const std::string& out_dir, const SplitOptions& options);
 
 }  // namespace b2b

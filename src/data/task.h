@@ -11,7 +11,7 @@
 namespace b2b {
 
 struct TaskSpec {
-  std::string name;  // "sst2", "mnli", "qqp" or "tsv"
+  std::string name;                          // "sst2", "mnli", "qqp" or "tsv"
   std::string text_a, text_b, label_column;  // text_b empty for single-sentence tasks
   // Label names in id order. Empty for a generic task until the training data fixes it
   // (sorted label names then).
@@ -22,7 +22,7 @@ struct TaskSpec {
   bool is_pair() const { return !text_b.empty(); }
   int num_labels() const { return static_cast<int>(labels.size()); }
   int label_id(const std::string& name) const;  // -1 when unknown
-  std::string describe() const;  // the --task string that reproduces it
+  std::string describe() const;                 // the --task string that reproduces it
 };
 
 // Parses --task; `quoting` comes from --quoting (GLUE tasks are never quoted).

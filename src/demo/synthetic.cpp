@@ -19,14 +19,17 @@ struct Word {
 };
 
 const std::vector<Word> kDeterminers = {{"the", "DT"}, {"this", "DT"}, {"that", "DT"}, {"a", "DT"}};
-const std::vector<Word> kNouns = {{"movie", "NN"}, {"film", "NN"}, {"plot", "NN"}, {"cast", "NN"},
-                                  {"script", "NN"}, {"ending", "NN"}, {"soundtrack", "NN"}, {"story", "NN"},
-                                  {"acting", "NN"}, {"director", "NN"}};
-const std::vector<Word> kPositive = {{"good", "JJ"}, {"great", "JJ"}, {"wonderful", "JJ"}, {"moving", "JJ"},
-                                     {"brilliant", "JJ"}, {"charming", "JJ"}, {"funny", "JJ"}, {"fresh", "JJ"}};
-const std::vector<Word> kNegative = {{"bad", "JJ"}, {"awful", "JJ"}, {"dull", "JJ"}, {"boring", "JJ"},
-                                     {"clumsy", "JJ"}, {"tedious", "JJ"}, {"weak", "JJ"}, {"stale", "JJ"}};
-const std::vector<Word> kIntensifiers = {{"very", "RB"}, {"really", "RB"}, {"truly", "RB"}, {"quite", "RB"}};
+const std::vector<Word> kNouns = {
+    {"movie", "NN"},  {"film", "NN"},       {"plot", "NN"},  {"cast", "NN"},   {"script", "NN"},
+    {"ending", "NN"}, {"soundtrack", "NN"}, {"story", "NN"}, {"acting", "NN"}, {"director", "NN"}};
+const std::vector<Word> kPositive = {{"good", "JJ"},   {"great", "JJ"},     {"wonderful", "JJ"},
+                                     {"moving", "JJ"}, {"brilliant", "JJ"}, {"charming", "JJ"},
+                                     {"funny", "JJ"},  {"fresh", "JJ"}};
+const std::vector<Word> kNegative = {{"bad", "JJ"},    {"awful", "JJ"},  {"dull", "JJ"},
+                                     {"boring", "JJ"}, {"clumsy", "JJ"}, {"tedious", "JJ"},
+                                     {"weak", "JJ"},   {"stale", "JJ"}};
+const std::vector<Word> kIntensifiers = {
+    {"very", "RB"}, {"really", "RB"}, {"truly", "RB"}, {"quite", "RB"}};
 const std::vector<Word> kVerbs = {{"is", "VBZ"}, {"was", "VBD"}, {"seems", "VBZ"}, {"felt", "VBD"}};
 const std::vector<Word> kLikeVerbs = {{"liked", "VBD"}, {"loved", "VBD"}, {"enjoyed", "VBD"}};
 
@@ -74,9 +77,12 @@ class Generator {
       default: {  // i (did not) like the movie , it was good
         s.words = {{"i", "PRP"}};
         const bool dislike = negated;
-        if (dislike) s.words.insert(s.words.end(), {{"did", "VBD"}, {"not", "RB"}, {"like", "VB"}});
-        else s.words.push_back(pick(kLikeVerbs));
-        s.words.insert(s.words.end(), {pick(kDeterminers), pick(kNouns), {",", ","}, {"it", "PRP"}, pick(kVerbs)});
+        if (dislike)
+          s.words.insert(s.words.end(), {{"did", "VBD"}, {"not", "RB"}, {"like", "VB"}});
+        else
+          s.words.push_back(pick(kLikeVerbs));
+        s.words.insert(s.words.end(),
+                       {pick(kDeterminers), pick(kNouns), {",", ","}, {"it", "PRP"}, pick(kVerbs)});
         s.words.push_back(adjective);
         // The verb decides here; the adjective agrees with it so the label stays clear.
         s.words.back() = pick(dislike ? kNegative : kPositive);
@@ -116,7 +122,8 @@ void write_treebank(const std::string& path, Generator& generator, size_t n) {
   for (size_t i = 0; i < n; ++i) {
     const Sentence s = generator.next();
     for (size_t w = 0; w < s.words.size(); ++w) {
-      out << w + 1 << "\t" << s.words[w].text << "\t_\t_\t" << s.words[w].tag << "\t_\t_\t_\t_\t_\n";
+      out << w + 1 << "\t" << s.words[w].text << "\t_\t_\t" << s.words[w].tag
+          << "\t_\t_\t_\t_\t_\n";
     }
     out << "\n";
   }
@@ -127,7 +134,8 @@ void write_treebank(const std::string& path, Generator& generator, size_t n) {
 void write_teacher_config(const std::string& dir) {
   std::filesystem::create_directories(dir);
   std::set<std::string> words;
-  for (const auto* list : {&kDeterminers, &kNouns, &kPositive, &kNegative, &kIntensifiers, &kVerbs, &kLikeVerbs}) {
+  for (const auto* list :
+       {&kDeterminers, &kNouns, &kPositive, &kNegative, &kIntensifiers, &kVerbs, &kLikeVerbs}) {
     for (const Word& w : *list) words.insert(w.text);
   }
   for (const char* w : {"not", "so", "i", "did", "like", "it", ",", ".", "but"}) words.insert(w);

@@ -1,8 +1,8 @@
 #pragma once
 // A built-in synthetic sentiment task for the demo: a small grammar with Penn POS tags,
 // negation, intensifiers and "but" clauses, so that word order matters ("not bad" is
-// positive, "good but dull" negative). Writes train/dev files, a CoNLL-U treebank for the tagger, and a config-only
-// BERT directory for the teacher to be trained from scratch.
+// positive, "good but dull" negative). Writes train/dev files, a CoNLL-U treebank for the tagger,
+// and a config-only BERT directory for the teacher to be trained from scratch.
 #include <cstdint>
 #include <string>
 

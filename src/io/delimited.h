@@ -15,7 +15,8 @@ bool split_record(std::string_view line, Quoting quoting, std::vector<std::strin
 
 // Joins fields into one record line. Line breaks inside fields become spaces (records are
 // lines); with kNone, tabs too; with kCsv, fields holding a tab or quote are quoted.
-std::string join_record(const std::vector<std::string>& fields, Quoting quoting, char delimiter = '\t');
+std::string join_record(const std::vector<std::string>& fields, Quoting quoting,
+                        char delimiter = '\t');
 
 // Reads a line without its "\n" or "\r\n"; false at end of input.
 bool read_line(std::istream& in, std::string& line);

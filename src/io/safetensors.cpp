@@ -27,17 +27,28 @@ torch::Dtype torch_dtype(const std::string& dtype, const std::string& path) {
 
 std::string safetensors_dtype(torch::Dtype dtype) {
   switch (dtype) {
-    case torch::kFloat32: return "F32";
-    case torch::kFloat16: return "F16";
-    case torch::kBFloat16: return "BF16";
-    case torch::kFloat64: return "F64";
-    case torch::kInt64: return "I64";
-    case torch::kInt32: return "I32";
-    case torch::kInt16: return "I16";
-    case torch::kInt8: return "I8";
-    case torch::kUInt8: return "U8";
-    case torch::kBool: return "BOOL";
-    default: throw Error("cannot save tensors of dtype " + std::string(c10::toString(dtype)));
+    case torch::kFloat32:
+      return "F32";
+    case torch::kFloat16:
+      return "F16";
+    case torch::kBFloat16:
+      return "BF16";
+    case torch::kFloat64:
+      return "F64";
+    case torch::kInt64:
+      return "I64";
+    case torch::kInt32:
+      return "I32";
+    case torch::kInt16:
+      return "I16";
+    case torch::kInt8:
+      return "I8";
+    case torch::kUInt8:
+      return "U8";
+    case torch::kBool:
+      return "BOOL";
+    default:
+      throw Error("cannot save tensors of dtype " + std::string(c10::toString(dtype)));
   }
 }
 
@@ -60,7 +71,8 @@ torch::Tensor SafetensorsFile::get(const std::string& name) const {
   const auto it = header_.tensors.find(name);
   if (it == header_.tensors.end()) fail_file(path_, "missing tensor '" + name + "'");
   const TensorEntry& entry = it->second;
-  auto tensor = torch::empty(entry.shape, torch::TensorOptions().dtype(torch_dtype(entry.dtype, path_)));
+  auto tensor =
+      torch::empty(entry.shape, torch::TensorOptions().dtype(torch_dtype(entry.dtype, path_)));
   // The format is little-endian, as is every machine libtorch runs on here.
   std::memcpy(tensor.data_ptr(), bytes_.data() + header_.data_offset + entry.begin,
               entry.end - entry.begin);

@@ -24,8 +24,8 @@ size_t dtype_size(std::string_view dtype) {
 
 namespace {
 
-TensorEntry parse_entry(const std::string& name, const nlohmann::json& value,
-                        uint64_t data_size, const std::string& path) {
+TensorEntry parse_entry(const std::string& name, const nlohmann::json& value, uint64_t data_size,
+                        const std::string& path) {
   auto bad = [&](const std::string& why) { fail_file(path, "tensor '" + name + "': " + why); };
   if (!value.is_object()) bad("header entry is not an object");
   TensorEntry entry;

@@ -27,8 +27,9 @@ void fused_step(torch::Tensor& p, const torch::Tensor& grad, torch::Tensor& squa
 }
 
 bool fusable(const torch::Tensor& p, const torch::Tensor& grad) {
-  return p.device().is_cpu() && p.scalar_type() == torch::kFloat32 && grad.scalar_type() == torch::kFloat32 &&
-         p.is_contiguous() && grad.is_contiguous() && !grad.is_sparse();
+  return p.device().is_cpu() && p.scalar_type() == torch::kFloat32 &&
+         grad.scalar_type() == torch::kFloat32 && p.is_contiguous() && grad.is_contiguous() &&
+         !grad.is_sparse();
 }
 
 }  // namespace

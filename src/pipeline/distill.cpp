@@ -21,14 +21,16 @@ namespace b2b {
 namespace fs = std::filesystem;
 
 const std::vector<std::string>& distill_stages() {
-  static const std::vector<std::string> stages = {"pos", "augment", "label", "student", "baseline", "report"};
+  static const std::vector<std::string> stages = {"pos",     "augment",  "label",
+                                                  "student", "baseline", "report"};
   return stages;
 }
 
 namespace {
 
 // Keeps the original rows and a uniform sample of the augmented ones, in file order.
-void subsample_transfer_set(const std::string& path, size_t originals, size_t target, uint64_t seed) {
+void subsample_transfer_set(const std::string& path, size_t originals, size_t target,
+                            uint64_t seed) {
   std::istringstream in(read_file(path));
   std::string header, line;
   std::getline(in, header);
@@ -50,15 +52,28 @@ void subsample_transfer_set(const std::string& path, size_t originals, size_t ta
 
 size_t count_rows(const std::string& path) {
   std::ifstream in(path);
-  return static_cast<size_t>(std::count(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>(), '\n')) - 1;
+  return static_cast<size_t>(std::count(std::istreambuf_iterator<char>(in),
+                                        std::istreambuf_iterator<char>(), '\n')) -
+         1;
 }
 
 nlohmann::json student_settings(const StudentRunSpec& s) {
   const auto& o = s.options;
-  return {{"vectors", s.vectors}, {"embedding_mode", s.embedding_mode}, {"min_count", s.min_count},
-          {"embedding_dim", s.embedding_dim}, {"hidden", s.hidden}, {"fc", s.fc}, {"dropout", s.dropout},
-          {"epochs", o.epochs}, {"batch", o.batch_size}, {"optimizer", o.optimizer}, {"lr", o.lr},
-          {"rho", o.rho}, {"alpha", o.alpha}, {"patience", o.patience}, {"seed", o.seed}};
+  return {{"vectors", s.vectors},
+          {"embedding_mode", s.embedding_mode},
+          {"min_count", s.min_count},
+          {"embedding_dim", s.embedding_dim},
+          {"hidden", s.hidden},
+          {"fc", s.fc},
+          {"dropout", s.dropout},
+          {"epochs", o.epochs},
+          {"batch", o.batch_size},
+          {"optimizer", o.optimizer},
+          {"lr", o.lr},
+          {"rho", o.rho},
+          {"alpha", o.alpha},
+          {"patience", o.patience},
+          {"seed", o.seed}};
 }
 
 }  // namespace
@@ -66,9 +81,11 @@ nlohmann::json student_settings(const StudentRunSpec& s) {
 void run_distill(DistillSpec spec) {
   const auto& stages = distill_stages();
   if (!spec.from.empty() && std::find(stages.begin(), stages.end(), spec.from) == stages.end()) {
-    throw Error("--from: unknown stage '" + spec.from + "' (pos, augment, label, student, baseline, report)");
+    throw Error("--from: unknown stage '" + spec.from +
+                "' (pos, augment, label, student, baseline, report)");
   }
-  if (spec.pos_model.empty() && spec.conllu.empty()) throw Error("distill: give --pos-model or --conllu");
+  if (spec.pos_model.empty() && spec.conllu.empty())
+    throw Error("distill: give --pos-model or --conllu");
   const std::string train = spec.data_dir + "/train.tsv", dev = spec.data_dir + "/dev.tsv";
   for (const auto& f : {train, dev}) {
     if (!fs::exists(f)) fail_file(f, "no such file (--data must hold train.tsv and dev.tsv)");
@@ -82,30 +99,43 @@ void run_distill(DistillSpec spec) {
 
   const std::string pos_model = spec.conllu.empty() ? spec.pos_model : dir + "/pos.model";
   if (!spec.conllu.empty()) {
-    manifest.run({"pos", {{"iterations", 12}}, {spec.conllu}, {pos_model}, [&] {
-                    PosTagger::train(read_conllu(spec.conllu), TaggerTrainOptions{12}).save(pos_model);
-                  }},
-                 force("pos"));
+    manifest.run(
+        {"pos",
+         {{"iterations", 12}},
+         {spec.conllu},
+         {pos_model},
+         [&] {
+           PosTagger::train(read_conllu(spec.conllu), TaggerTrainOptions{12}).save(pos_model);
+         }},
+        force("pos"));
   } else {
     force("pos");
   }
 
   const std::string transfer = dir + "/transfer.tsv";
   const auto& a = spec.augment;
-  manifest.run({"augment",
-                {{"p_mask", a.p_mask}, {"p_pos", a.p_pos}, {"p_ng", a.p_ng}, {"n_iter", a.n_iter}, {"seed", a.seed},
-                 {"transfer_size", spec.transfer_size}},
-                {train, pos_model},
-                {transfer},
-                [&] {
-                  const PosTagger tagger = PosTagger::load(pos_model);
-                  const auto summary = augment_file(tagger, spec.task, train, transfer, {a, spec.threads});
-                  if (spec.transfer_size > 0) subsample_transfer_set(transfer, summary.originals, spec.transfer_size, a.seed);
-                }},
-               force("augment"));
+  manifest.run(
+      {"augment",
+       {{"p_mask", a.p_mask},
+        {"p_pos", a.p_pos},
+        {"p_ng", a.p_ng},
+        {"n_iter", a.n_iter},
+        {"seed", a.seed},
+        {"transfer_size", spec.transfer_size}},
+       {train, pos_model},
+       {transfer},
+       [&] {
+         const PosTagger tagger = PosTagger::load(pos_model);
+         const auto summary = augment_file(tagger, spec.task, train, transfer, {a, spec.threads});
+         if (spec.transfer_size > 0)
+           subsample_transfer_set(transfer, summary.originals, spec.transfer_size, a.seed);
+       }},
+      force("augment"));
 
   const std::string labeled = dir + "/transfer.labeled.tsv";
-  manifest.run({"label", {{"batch", spec.label.batch}, {"max_length", spec.label.max_length}}, {transfer, spec.teacher_dir},
+  manifest.run({"label",
+                {{"batch", spec.label.batch}, {"max_length", spec.label.max_length}},
+                {transfer, spec.teacher_dir},
                 {labeled},
                 [&] {
                   Teacher teacher = load_teacher(spec.teacher_dir);
@@ -123,7 +153,10 @@ void run_distill(DistillSpec spec) {
   student.train = labeled;
   student.dev = dev;
   student.out = dir + "/student";
-  manifest.run({"student", student_settings(student), {labeled, dev}, {student.out},
+  manifest.run({"student",
+                student_settings(student),
+                {labeled, dev},
+                {student.out},
                 [&] { run_student_training(student); }},
                force("student"));
 
@@ -134,18 +167,25 @@ void run_distill(DistillSpec spec) {
   baseline.out = dir + "/baseline";
   baseline.options.alpha = 1;
   if (spec.baseline) {
-    manifest.run({"baseline", student_settings(baseline), {train, dev}, {baseline.out},
+    manifest.run({"baseline",
+                  student_settings(baseline),
+                  {train, dev},
+                  {baseline.out},
                   [&] { run_student_training(baseline); }},
                  force("baseline"));
   } else {
     force("baseline");
   }
 
-  ReportInputs report{spec.task, spec.teacher_dir, student.out, spec.baseline ? baseline.out : "", dev, dir,
-                      spec.command, count_rows(labeled)};
+  ReportInputs report{
+      spec.task, spec.teacher_dir, student.out,        spec.baseline ? baseline.out : "", dev,
+      dir,       spec.command,     count_rows(labeled)};
   std::vector<std::string> report_inputs = {spec.teacher_dir, student.out, dev};
   if (spec.baseline) report_inputs.push_back(baseline.out);
-  manifest.run({"report", {{"command", spec.command}}, report_inputs, {dir + "/report.md", dir + "/report.json"},
+  manifest.run({"report",
+                {{"command", spec.command}},
+                report_inputs,
+                {dir + "/report.md", dir + "/report.json"},
                 [&] { write_report(report); }},
                force("report"));
 }

@@ -13,15 +13,15 @@ namespace b2b {
 struct DistillSpec {
   TaskSpec task;
   std::string data_dir, teacher_dir, out_dir, pos_model, conllu;
-  AugmentOptions augment;             // n_iter < 0: the task's default
-  size_t transfer_size = 0;           // 0: the whole transfer set; else originals + a sample
+  AugmentOptions augment;    // n_iter < 0: the task's default
+  size_t transfer_size = 0;  // 0: the whole transfer set; else originals + a sample
   size_t label_chunk_rows = 8192;
   TeacherRunOptions label;
-  StudentRunSpec student;             // alpha 0 by default
+  StudentRunSpec student;  // alpha 0 by default
   bool baseline = true;
-  std::string from;                   // redo from this stage on
+  std::string from;  // redo from this stage on
   int threads = 1;
-  std::string command;                // the command line, for the report
+  std::string command;  // the command line, for the report
 };
 
 // The stages in order, for --from.

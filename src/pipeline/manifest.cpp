@@ -18,7 +18,8 @@ uint64_t fnv1a_file(const std::string& path, uint64_t h) {
   std::ifstream in(path, std::ios::binary);
   char buffer[1 << 16];
   while (in.read(buffer, sizeof buffer) || in.gcount() > 0) {
-    for (std::streamsize i = 0; i < in.gcount(); ++i) h = (h ^ static_cast<unsigned char>(buffer[i])) * 1099511628211ULL;
+    for (std::streamsize i = 0; i < in.gcount(); ++i)
+      h = (h ^ static_cast<unsigned char>(buffer[i])) * 1099511628211ULL;
   }
   return h;
 }
@@ -50,7 +51,8 @@ Manifest::Manifest(std::string path) : path_(std::move(path)) {
   std::error_code ec;
   if (fs::exists(path_, ec)) {
     entries_ = nlohmann::json::parse(read_file(path_), nullptr, false);
-    if (entries_.is_discarded() || !entries_.is_object()) fail_file(path_, "not a JSON object (delete it to start over)");
+    if (entries_.is_discarded() || !entries_.is_object())
+      fail_file(path_, "not a JSON object (delete it to start over)");
   } else {
     entries_ = nlohmann::json::object();
   }
@@ -70,7 +72,8 @@ bool Manifest::run(const Stage& stage, bool force) {
   std::fprintf(stderr, "stage %s: running\n", stage.name.c_str());
   const auto start = std::chrono::steady_clock::now();
   stage.run();
-  record["seconds"] = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  record["seconds"] =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   record["outputs"] = nlohmann::json::object();
   for (const auto& output : stage.outputs) record["outputs"][output] = hash_path(output);
   entries_[stage.name] = record;

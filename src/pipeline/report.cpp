@@ -32,25 +32,30 @@ std::vector<int> predicted_labels(const torch::Tensor& logits) {
   return std::vector<int>(p.data_ptr<int64_t>(), p.data_ptr<int64_t>() + p.numel());
 }
 
-ModelRow teacher_row(const std::string& dir, TaskSpec task, const Dataset& dev, const std::vector<int>& gold) {
+ModelRow teacher_row(const std::string& dir, TaskSpec task, const Dataset& dev,
+                     const std::vector<int>& gold) {
   Teacher teacher = load_teacher(dir);
   ModelRow row;
   row.name = "teacher (BERT)";
   for (const auto& item : teacher.model->named_parameters()) {
     row.params += item.value().numel();
-    if (item.key().find("embeddings.") == std::string::npos || item.key().find("LayerNorm") != std::string::npos) {
+    if (item.key().find("embeddings.") == std::string::npos ||
+        item.key().find("LayerNorm") != std::string::npos) {
       row.params_without_embeddings += item.value().numel();
     }
   }
   const auto start = Clock::now();
-  const auto logits = teacher_logits(teacher, dev.examples, 0, dev.examples.size(), task.is_pair(), {}, nullptr);
-  row.sentences_per_second = dev.examples.size() / std::chrono::duration<double>(Clock::now() - start).count();
+  const auto logits =
+      teacher_logits(teacher, dev.examples, 0, dev.examples.size(), task.is_pair(), {}, nullptr);
+  row.sentences_per_second =
+      dev.examples.size() / std::chrono::duration<double>(Clock::now() - start).count();
   row.predicted = predicted_labels(logits);
   row.metrics = compute_metrics(gold, row.predicted, task.labels);
   return row;
 }
 
-ModelRow student_row(const std::string& name, const std::string& dir, const Dataset& dev, const std::vector<int>& gold) {
+ModelRow student_row(const std::string& name, const std::string& dir, const Dataset& dev,
+                     const std::vector<int>& gold) {
   Student student = load_student(dir);
   ModelRow row;
   row.name = name;
@@ -58,9 +63,11 @@ ModelRow student_row(const std::string& name, const std::string& dir, const Data
   row.params_without_embeddings = student.model->count_parameters(false);
   const BasicTokenizer tokenizer;
   const auto start = Clock::now();
-  const auto examples = encode_examples(dev, tokenizer, student.vocab, student.config.task.is_pair());
+  const auto examples =
+      encode_examples(dev, tokenizer, student.vocab, student.config.task.is_pair());
   const auto logits = predict_logits(student.model, examples, 512);
-  row.sentences_per_second = dev.examples.size() / std::chrono::duration<double>(Clock::now() - start).count();
+  row.sentences_per_second =
+      dev.examples.size() / std::chrono::duration<double>(Clock::now() - start).count();
   row.predicted = predicted_labels(logits);
   row.metrics = compute_metrics(gold, row.predicted, student.config.task.labels);
   const auto config = nlohmann::json::parse(read_file(dir + "/config.json"));
@@ -77,13 +84,15 @@ double agreement(const std::vector<int>& a, const std::vector<int>& b) {
 // Dev accuracy per epoch of both students, as a PNG, when gnuplot is installed.
 bool plot_curves(const std::vector<ModelRow>& rows, const std::string& out_dir) {
   if (std::system("command -v gnuplot > /dev/null 2>&1") != 0) return false;
-  std::string plot = "set terminal pngcairo size 800,480\nset output '" + out_dir +
-                     "/curves.png'\nset xlabel 'epoch'\nset ylabel 'dev accuracy'\nset key bottom right\nplot ";
+  std::string plot =
+      "set terminal pngcairo size 800,480\nset output '" + out_dir +
+      "/curves.png'\nset xlabel 'epoch'\nset ylabel 'dev accuracy'\nset key bottom right\nplot ";
   std::string data;
   for (size_t r = 1; r < rows.size(); ++r) {
     plot += std::string(r > 1 ? ", " : "") + "'-' with linespoints title '" + rows[r].name + "'";
-    for (const auto& e : rows[r].history) data += std::to_string(e["epoch"].get<int>()) + " " +
-                                                   std::to_string(e["dev_accuracy"].get<double>()) + "\n";
+    for (const auto& e : rows[r].history)
+      data += std::to_string(e["epoch"].get<int>()) + " " +
+              std::to_string(e["dev_accuracy"].get<double>()) + "\n";
     data += "e\n";
   }
   write_file_atomic(out_dir + "/curves.gp", plot + "\n" + data);
@@ -100,34 +109,45 @@ nlohmann::json write_report(const ReportInputs& in) {
   std::vector<ModelRow> rows;
   rows.push_back(teacher_row(in.teacher_dir, task, dev, gold));
   rows.push_back(student_row("BiLSTM distilled (BiLSTM_SOFT)", in.student_dir, dev, gold));
-  if (!in.baseline_dir.empty()) rows.push_back(student_row("BiLSTM, no distillation", in.baseline_dir, dev, gold));
+  if (!in.baseline_dir.empty())
+    rows.push_back(student_row("BiLSTM, no distillation", in.baseline_dir, dev, gold));
 
-  nlohmann::json json = {{"task", in.task.describe()}, {"dev", in.dev_path}, {"transfer_rows", in.transfer_rows},
-                         {"command", in.command}, {"models", nlohmann::json::array()}};
+  nlohmann::json json = {{"task", in.task.describe()},
+                         {"dev", in.dev_path},
+                         {"transfer_rows", in.transfer_rows},
+                         {"command", in.command},
+                         {"models", nlohmann::json::array()}};
   std::ostringstream md;
-  md << "# Distillation report\n\nTask " << in.task.describe() << ", dev file " << in.dev_path << ", transfer set "
-     << in.transfer_rows << " rows.\n\n";
-  md << "| model | dev accuracy | F1 | parameters | without embeddings | sentences/s (dev, this machine) |\n";
+  md << "# Distillation report\n\nTask " << in.task.describe() << ", dev file " << in.dev_path
+     << ", transfer set " << in.transfer_rows << " rows.\n\n";
+  md << "| model | dev accuracy | F1 | parameters | without embeddings | sentences/s (dev, this "
+        "machine) |\n";
   md << "|---|---|---|---|---|---|\n";
   char line[512];
   for (const auto& r : rows) {
-    std::snprintf(line, sizeof line, "| %s | %.4f (%lld/%lld) | %.4f | %lld | %lld | %.0f |\n", r.name.c_str(),
-                  r.metrics.accuracy, static_cast<long long>(r.metrics.correct),
-                  static_cast<long long>(r.metrics.total), r.metrics.positive_f1, static_cast<long long>(r.params),
+    std::snprintf(line, sizeof line, "| %s | %.4f (%lld/%lld) | %.4f | %lld | %lld | %.0f |\n",
+                  r.name.c_str(), r.metrics.accuracy, static_cast<long long>(r.metrics.correct),
+                  static_cast<long long>(r.metrics.total), r.metrics.positive_f1,
+                  static_cast<long long>(r.params),
                   static_cast<long long>(r.params_without_embeddings), r.sentences_per_second);
     md << line;
-    json["models"].push_back({{"name", r.name}, {"metrics", metrics_to_json(r.metrics)}, {"parameters", r.params},
+    json["models"].push_back({{"name", r.name},
+                              {"metrics", metrics_to_json(r.metrics)},
+                              {"parameters", r.params},
                               {"parameters_without_embeddings", r.params_without_embeddings},
-                              {"sentences_per_second", r.sentences_per_second}, {"history", r.history}});
+                              {"sentences_per_second", r.sentences_per_second},
+                              {"history", r.history}});
   }
   const double speedup = rows[1].sentences_per_second / rows[0].sentences_per_second;
   const double agree = agreement(rows[0].predicted, rows[1].predicted);
-  std::snprintf(line, sizeof line,
-                "\nThe distilled student has %.0fx fewer parameters than the teacher (%.0fx without embeddings), "
-                "runs %.1fx faster here, and agrees with the teacher on %.1f%% of dev.\n",
-                static_cast<double>(rows[0].params) / rows[1].params,
-                static_cast<double>(rows[0].params_without_embeddings) / rows[1].params_without_embeddings, speedup,
-                100 * agree);
+  std::snprintf(
+      line, sizeof line,
+      "\nThe distilled student has %.0fx fewer parameters than the teacher (%.0fx without "
+      "embeddings), "
+      "runs %.1fx faster here, and agrees with the teacher on %.1f%% of dev.\n",
+      static_cast<double>(rows[0].params) / rows[1].params,
+      static_cast<double>(rows[0].params_without_embeddings) / rows[1].params_without_embeddings,
+      speedup, 100 * agree);
   md << line;
   json["student_speedup"] = speedup;
   json["teacher_student_agreement"] = agree;

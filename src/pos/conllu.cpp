@@ -29,7 +29,8 @@ std::vector<TaggedSentence> read_conllu(const std::string& path) {
     if (line[0] == '#') continue;
     if (!is_valid_utf8(line)) fail_line(path, line_number, "invalid UTF-8");
     split_record(line, Quoting::kNone, fields);
-    if (fields.size() != 10) fail_line(path, line_number, "expected 10 tab-separated CoNLL-U fields");
+    if (fields.size() != 10)
+      fail_line(path, line_number, "expected 10 tab-separated CoNLL-U fields");
     if (fields[0].find_first_of("-.") != std::string::npos) continue;
     if (fields[4] == "_" || fields[4].empty()) fail_line(path, line_number, "word has no XPOS tag");
     current.words.push_back(fields[1]);

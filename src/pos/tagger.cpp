@@ -33,7 +33,8 @@ uint64_t feature(uint8_t kind, std::string_view a, std::string_view b = {}) {
 
 std::string normalize(const std::string& word) {
   if (word.find('-') != std::string::npos && word[0] != '-') return "!HYPHEN";
-  const bool digits = !word.empty() && std::all_of(word.begin(), word.end(), [](unsigned char c) { return std::isdigit(c); });
+  const bool digits = !word.empty() && std::all_of(word.begin(), word.end(),
+                                                   [](unsigned char c) { return std::isdigit(c); });
   if (digits && word.size() == 4) return "!YEAR";
   if (!word.empty() && std::isdigit(static_cast<unsigned char>(word[0]))) return "!DIGITS";
   std::string lower = word;
@@ -45,13 +46,19 @@ std::string normalize(const std::string& word) {
 std::string shape(const std::string& word) {
   std::string out;
   for (unsigned char c : word) {
-    const char k = std::isupper(c) ? 'X' : std::islower(c) ? 'x' : std::isdigit(c) ? 'd' : c >= 0x80 ? 'u' : static_cast<char>(c);
+    const char k = std::isupper(c)   ? 'X'
+                   : std::islower(c) ? 'x'
+                   : std::isdigit(c) ? 'd'
+                   : c >= 0x80       ? 'u'
+                                     : static_cast<char>(c);
     if (out.empty() || out.back() != k) out += k;
   }
   return out;
 }
 
-std::string_view suffix(std::string_view w, size_t n) { return w.size() > n ? w.substr(w.size() - n) : w; }
+std::string_view suffix(std::string_view w, size_t n) {
+  return w.size() > n ? w.substr(w.size() - n) : w;
+}
 std::string_view prefix(std::string_view w, size_t n) { return w.substr(0, std::min(n, w.size())); }
 
 }  // namespace
@@ -60,17 +67,21 @@ void PosTagger::features(const std::vector<std::string>& words, size_t i, int pr
                          std::vector<uint64_t>& out) const {
   auto word_at = [&](long j) -> std::string {
     if (j < 0) return j == -1 ? "-START-" : "-START2-";
-    if (j >= static_cast<long>(words.size())) return j == static_cast<long>(words.size()) ? "-END-" : "-END2-";
+    if (j >= static_cast<long>(words.size()))
+      return j == static_cast<long>(words.size()) ? "-END-" : "-END2-";
     return normalize(words[j]);
   };
   const long k = static_cast<long>(i);
-  const std::string w = word_at(k), p1 = word_at(k - 1), p2 = word_at(k - 2), n1 = word_at(k + 1), n2 = word_at(k + 2);
-  const std::string t1 = prev < 0 ? "-START-" : tags_[prev], t2 = prev2 < 0 ? "-START2-" : tags_[prev2];
+  const std::string w = word_at(k), p1 = word_at(k - 1), p2 = word_at(k - 2), n1 = word_at(k + 1),
+                    n2 = word_at(k + 2);
+  const std::string t1 = prev < 0 ? "-START-" : tags_[prev],
+                    t2 = prev2 < 0 ? "-START2-" : tags_[prev2];
   const std::string& raw = words[i];
   std::string lower = raw;  // affixes come from the word itself, not its normalized class
   for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   const size_t hyphen = lower.rfind('-');
-  const std::string_view tail = hyphen == std::string::npos ? std::string_view() : std::string_view(lower).substr(hyphen + 1);
+  const std::string_view tail =
+      hyphen == std::string::npos ? std::string_view() : std::string_view(lower).substr(hyphen + 1);
   const std::string raw_p1 = k > 0 ? words[i - 1] : "-START-";
   out.clear();
   out.push_back(feature(0, "bias"));
@@ -97,7 +108,8 @@ void PosTagger::features(const std::vector<std::string>& words, size_t i, int pr
   out.push_back(feature(21, p1, w));
   out.push_back(feature(22, w, n1));
   out.push_back(feature(23, t1, suffix(lower, 3)));
-  out.push_back(feature(24, k + 1 < static_cast<long>(words.size()) ? shape(words[i + 1]) : "-END-"));
+  out.push_back(
+      feature(24, k + 1 < static_cast<long>(words.size()) ? shape(words[i + 1]) : "-END-"));
   out.push_back(feature(25, raw));
   out.push_back(feature(26, t1, n1));
   out.push_back(feature(27, lower));
@@ -111,12 +123,14 @@ void PosTagger::features(const std::vector<std::string>& words, size_t i, int pr
   out.push_back(feature(34, cls));
   out.push_back(feature(35, lower_cls));
   out.push_back(feature(36, cls, t1));
-  out.push_back(feature(37, k + 1 < static_cast<long>(words.size()) ? ambiguity_class(words[i + 1]) : "-END-"));
+  out.push_back(feature(
+      37, k + 1 < static_cast<long>(words.size()) ? ambiguity_class(words[i + 1]) : "-END-"));
 }
 
 std::string_view PosTagger::ambiguity_class(const std::string& word) const {
   const auto it = lexicon_.find(word);
-  return it == lexicon_.end() ? std::string_view("-UNSEEN-") : std::string_view(classes_[it->second]);
+  return it == lexicon_.end() ? std::string_view("-UNSEEN-")
+                              : std::string_view(classes_[it->second]);
 }
 
 int PosTagger::predict(const std::vector<uint64_t>& feats) const {
@@ -222,7 +236,8 @@ class PerceptronTrainer {
   int64_t step_ = 0;
 };
 
-PosTagger PosTagger::train(const std::vector<TaggedSentence>& sentences, const TaggerTrainOptions& options,
+PosTagger PosTagger::train(const std::vector<TaggedSentence>& sentences,
+                           const TaggerTrainOptions& options,
                            const std::vector<TaggedSentence>* dev) {
   PosTagger tagger;
   std::map<std::string, int> tag_index;
@@ -244,7 +259,8 @@ PosTagger PosTagger::train(const std::vector<TaggedSentence>& sentences, const T
       total += n;
       if (n > best) best = n, best_tag = tag;
     }
-    if (total >= options.tagdict_min_count && static_cast<double>(best) / total >= options.tagdict_min_share) {
+    if (total >= options.tagdict_min_count &&
+        static_cast<double>(best) / total >= options.tagdict_min_share) {
       tagger.tagdict_[word] = tag_index[best_tag];
     }
   }
@@ -288,14 +304,16 @@ PosTagger PosTagger::train(const std::vector<TaggedSentence>& sentences, const T
     for (size_t i = order.size(); i > 1; --i) std::swap(order[i - 1], order[rng() % i]);
     if (dev != nullptr) {
       trainer.average();
-      std::fprintf(stderr, "iteration %d: dev accuracy %.4f\n", iteration + 1, evaluate_tagger(tagger, *dev).accuracy());
+      std::fprintf(stderr, "iteration %d: dev accuracy %.4f\n", iteration + 1,
+                   evaluate_tagger(tagger, *dev).accuracy());
     }
   }
   trainer.average();
   return tagger;
 }
 
-TaggerAccuracy evaluate_tagger(const PosTagger& tagger, const std::vector<TaggedSentence>& sentences) {
+TaggerAccuracy evaluate_tagger(const PosTagger& tagger,
+                               const std::vector<TaggedSentence>& sentences) {
   TaggerAccuracy result;
   std::map<std::string, size_t> errors;
   for (const auto& s : sentences) {
@@ -384,7 +402,8 @@ void PosTagger::save(const std::string& path) const {
   put(out, static_cast<uint64_t>(sorted_weights.size()));
   for (const auto& [f, w] : sorted_weights) {
     put(out, f);
-    out.write(reinterpret_cast<const char*>(w->w.data()), static_cast<std::streamsize>(w->w.size() * sizeof(float)));
+    out.write(reinterpret_cast<const char*>(w->w.data()),
+              static_cast<std::streamsize>(w->w.size() * sizeof(float)));
   }
   file.commit();
 }
@@ -393,12 +412,13 @@ PosTagger PosTagger::load(const std::string& path) {
   const std::string bytes = read_file(path);
   Reader in(bytes, path);
   in.need(sizeof kMagic);
-  if (std::memcmp(bytes.data(), kMagic, sizeof kMagic) != 0) fail_file(path, "not a bert2bilstm POS model");
+  if (std::memcmp(bytes.data(), kMagic, sizeof kMagic) != 0)
+    fail_file(path, "not a bert2bilstm POS model");
   for (size_t i = 0; i < sizeof kMagic; ++i) in.get<char>();
   const uint32_t version = in.get<uint32_t>();
   if (version != kFormatVersion) {
-    fail_file(path, "POS model format version " + std::to_string(version) + ", this build reads version " +
-                        std::to_string(kFormatVersion));
+    fail_file(path, "POS model format version " + std::to_string(version) +
+                        ", this build reads version " + std::to_string(kFormatVersion));
   }
   PosTagger tagger;
   const uint32_t ntags = in.get<uint32_t>();

@@ -22,7 +22,8 @@ struct TaggerTrainOptions {
 
 class PosTagger {
  public:
-  static PosTagger train(const std::vector<TaggedSentence>& sentences, const TaggerTrainOptions& options,
+  static PosTagger train(const std::vector<TaggedSentence>& sentences,
+                         const TaggerTrainOptions& options,
                          const std::vector<TaggedSentence>* dev = nullptr);
   std::vector<std::string> tag(const std::vector<std::string>& words) const;
   // Tag ids (index into tags()) instead of names.
@@ -56,6 +57,7 @@ struct TaggerAccuracy {
   std::vector<std::pair<std::string, size_t>> errors_by_tag;  // gold tag -> errors, most first
   double accuracy() const { return total ? static_cast<double>(correct) / total : 0; }
 };
-TaggerAccuracy evaluate_tagger(const PosTagger& tagger, const std::vector<TaggedSentence>& sentences);
+TaggerAccuracy evaluate_tagger(const PosTagger& tagger,
+                               const std::vector<TaggedSentence>& sentences);
 
 }  // namespace b2b

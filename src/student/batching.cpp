@@ -33,7 +33,8 @@ torch::Tensor pad(const std::vector<EncodedExample>& examples, const std::vector
                   bool second, torch::Tensor& lengths) {
   const int64_t n = static_cast<int64_t>(indices.size());
   int64_t longest = 1;
-  for (size_t i : indices) longest = std::max<int64_t>(longest, (second ? examples[i].b : examples[i].a).size());
+  for (size_t i : indices)
+    longest = std::max<int64_t>(longest, (second ? examples[i].b : examples[i].a).size());
   auto ids = torch::full({n, longest}, Vocabulary::kPad, torch::kInt64);
   lengths = torch::empty({n}, torch::kInt64);
   auto* id_data = ids.data_ptr<int64_t>();
@@ -61,7 +62,8 @@ std::vector<EncodedExample> encode_examples(const Dataset& data, const BasicToke
     e.logits = example.logits;
     e.target = example.label;
     if (e.target < 0 && !e.logits.empty()) {
-      e.target = static_cast<int>(std::max_element(e.logits.begin(), e.logits.end()) - e.logits.begin());
+      e.target =
+          static_cast<int>(std::max_element(e.logits.begin(), e.logits.end()) - e.logits.begin());
     }
     encoded.push_back(std::move(e));
   }
@@ -76,10 +78,12 @@ Batch collate(const std::vector<EncodedExample>& examples, const std::vector<siz
   for (size_t r = 0; r < indices.size(); ++r) batch.targets[r] = examples[indices[r]].target;
   const size_t k = examples[indices[0]].logits.size();
   if (k > 0) {
-    batch.teacher_logits = torch::empty({static_cast<int64_t>(indices.size()), static_cast<int64_t>(k)});
+    batch.teacher_logits =
+        torch::empty({static_cast<int64_t>(indices.size()), static_cast<int64_t>(k)});
     auto* data = batch.teacher_logits.data_ptr<float>();
     for (size_t r = 0; r < indices.size(); ++r) {
-      std::copy(examples[indices[r]].logits.begin(), examples[indices[r]].logits.end(), data + r * k);
+      std::copy(examples[indices[r]].logits.begin(), examples[indices[r]].logits.end(),
+                data + r * k);
     }
   }
   return batch;
@@ -95,7 +99,9 @@ std::vector<std::vector<size_t>> training_batches(const std::vector<EncodedExamp
   for (size_t start = 0; start < order.size(); start += pool) {
     const auto begin = order.begin() + start;
     const auto end = order.begin() + std::min(order.size(), start + pool);
-    std::stable_sort(begin, end, [&](size_t x, size_t y) { return length_of(examples[x]) < length_of(examples[y]); });
+    std::stable_sort(begin, end, [&](size_t x, size_t y) {
+      return length_of(examples[x]) < length_of(examples[y]);
+    });
     for (auto it = begin; it < end; it += std::min<ptrdiff_t>(batch_size, end - it)) {
       batches.emplace_back(it, it + std::min<ptrdiff_t>(batch_size, end - it));
     }
@@ -108,11 +114,13 @@ std::vector<std::vector<size_t>> inference_batches(const std::vector<EncodedExam
                                                    size_t batch_size) {
   std::vector<size_t> order(examples.size());
   std::iota(order.begin(), order.end(), 0);
-  std::stable_sort(order.begin(), order.end(),
-                   [&](size_t x, size_t y) { return length_of(examples[x]) > length_of(examples[y]); });
+  std::stable_sort(order.begin(), order.end(), [&](size_t x, size_t y) {
+    return length_of(examples[x]) > length_of(examples[y]);
+  });
   std::vector<std::vector<size_t>> batches;
   for (size_t start = 0; start < order.size(); start += batch_size) {
-    batches.emplace_back(order.begin() + start, order.begin() + std::min(order.size(), start + batch_size));
+    batches.emplace_back(order.begin() + start,
+                         order.begin() + std::min(order.size(), start + batch_size));
   }
   return batches;
 }

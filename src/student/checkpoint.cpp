@@ -25,7 +25,8 @@ bool is_student_directory(const std::string& dir) {
   std::error_code ec;
   if (!std::filesystem::exists(dir + "/config.json", ec)) return false;
   const auto json = nlohmann::json::parse(read_file(dir + "/config.json"), nullptr, false);
-  return !json.is_discarded() && json.is_object() && json.value("model_type", "") == "bert2bilstm-student";
+  return !json.is_discarded() && json.is_object() &&
+         json.value("model_type", "") == "bert2bilstm-student";
 }
 
 Student load_student(const std::string& dir) {

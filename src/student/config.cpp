@@ -11,15 +11,20 @@ EmbeddingMode parse_embedding_mode(const std::string& name) {
   if (name == "static") return EmbeddingMode::kStatic;
   if (name == "non-static") return EmbeddingMode::kNonStatic;
   if (name == "multichannel") return EmbeddingMode::kMultichannel;
-  throw Error("--embedding-mode: expected rand, static, non-static or multichannel, got '" + name + "'");
+  throw Error("--embedding-mode: expected rand, static, non-static or multichannel, got '" + name +
+              "'");
 }
 
 std::string embedding_mode_name(EmbeddingMode mode) {
   switch (mode) {
-    case EmbeddingMode::kRand: return "rand";
-    case EmbeddingMode::kStatic: return "static";
-    case EmbeddingMode::kNonStatic: return "non-static";
-    case EmbeddingMode::kMultichannel: return "multichannel";
+    case EmbeddingMode::kRand:
+      return "rand";
+    case EmbeddingMode::kStatic:
+      return "static";
+    case EmbeddingMode::kNonStatic:
+      return "non-static";
+    case EmbeddingMode::kMultichannel:
+      return "multichannel";
   }
   return "rand";
 }

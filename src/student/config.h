@@ -21,7 +21,7 @@ struct StudentConfig {
   int64_t hidden_size = 150;  // per LSTM direction
   int64_t fc_size = 200;      // the ReLU layer
   double dropout = 0.1;
-  bool lower_case = true;     // the word tokenizer's
+  bool lower_case = true;  // the word tokenizer's
 
   int64_t num_labels() const { return task.num_labels(); }
   int64_t lstm_input_size() const {

@@ -19,7 +19,8 @@ torch::nn::Embedding make_embedding(const StudentConfig& config) {
 
 StudentModelImpl::StudentModelImpl(const StudentConfig& config) : config_(config) {
   const auto mode = config.embedding_mode;
-  if (mode != EmbeddingMode::kStatic) embedding_ = register_module("embedding", make_embedding(config));
+  if (mode != EmbeddingMode::kStatic)
+    embedding_ = register_module("embedding", make_embedding(config));
   if (mode == EmbeddingMode::kStatic || mode == EmbeddingMode::kMultichannel) {
     embedding_static_ = register_module("embedding_static", make_embedding(config));
     embedding_static_->weight.set_requires_grad(false);

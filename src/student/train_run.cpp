@@ -10,7 +10,8 @@
 
 namespace b2b {
 
-Vocabulary build_vocabulary(const Dataset& data, const BasicTokenizer& tokenizer, int64_t min_count) {
+Vocabulary build_vocabulary(const Dataset& data, const BasicTokenizer& tokenizer,
+                            int64_t min_count) {
   std::unordered_map<std::string, int64_t> counts;
   std::vector<std::string> words;
   for (const Example& e : data.examples) {
@@ -27,17 +28,20 @@ namespace {
 // Rows for the embedding tables: pretrained where the word has a vector, U(-0.25, 0.25)
 // otherwise, zeros for padding.
 torch::Tensor embedding_rows(const WordVectors& vectors, const Vocabulary& vocab) {
-  torch::Tensor rows = torch::empty({static_cast<int64_t>(vocab.size()), vectors.dim}).uniform_(-0.25, 0.25);
+  torch::Tensor rows =
+      torch::empty({static_cast<int64_t>(vocab.size()), vectors.dim}).uniform_(-0.25, 0.25);
   rows[Vocabulary::kPad].zero_();
   size_t found = 0;
   for (size_t id = 3; id < vocab.size(); ++id) {
     const auto it = vectors.vectors.find(vocab.word(static_cast<int64_t>(id)));
     if (it == vectors.vectors.end()) continue;
-    rows[static_cast<int64_t>(id)].copy_(torch::from_blob(const_cast<float*>(it->second.data()), {vectors.dim}));
+    rows[static_cast<int64_t>(id)].copy_(
+        torch::from_blob(const_cast<float*>(it->second.data()), {vectors.dim}));
     ++found;
   }
-  std::fprintf(stderr, "word vectors: %zu of %zu vocabulary words found (%zu vectors in the file)\n",
-               found, vocab.size() - 3, vectors.total_words);
+  std::fprintf(stderr,
+               "word vectors: %zu of %zu vocabulary words found (%zu vectors in the file)\n", found,
+               vocab.size() - 3, vectors.total_words);
   return rows;
 }
 
@@ -50,7 +54,8 @@ StudentConfig make_config(const StudentRunSpec& s, const Vocabulary& vocab, int6
   config.dropout = s.dropout;
   config.vocab_size = static_cast<int64_t>(vocab.size());
   config.embedding_dim = embedding_dim;
-  const std::string mode = s.embedding_mode.empty() ? (s.vectors.empty() ? "rand" : "multichannel") : s.embedding_mode;
+  const std::string mode =
+      s.embedding_mode.empty() ? (s.vectors.empty() ? "rand" : "multichannel") : s.embedding_mode;
   config.embedding_mode = parse_embedding_mode(mode);
   if (config.embedding_mode != EmbeddingMode::kRand && s.vectors.empty()) {
     throw Error("--embedding-mode " + mode + " needs --vectors");
@@ -83,7 +88,8 @@ TrainResult run_student_training(StudentRunSpec s) {
   StudentModel model(config);
   if (!s.vectors.empty()) model->set_pretrained_embeddings(embedding_rows(vectors, vocab));
 
-  std::fprintf(stderr, "student: %zu train rows, %zu dev rows, vocabulary %zu, %lld parameters "
+  std::fprintf(stderr,
+               "student: %zu train rows, %zu dev rows, vocabulary %zu, %lld parameters "
                "(%lld without embeddings), embeddings %s\n",
                train.examples.size(), dev.examples.size(), vocab.size(),
                static_cast<long long>(model->count_parameters(true)),
@@ -91,14 +97,20 @@ TrainResult run_student_training(StudentRunSpec s) {
                embedding_mode_name(config.embedding_mode).c_str());
   const auto train_ids = encode_examples(train, tokenizer, vocab, task.is_pair());
   const auto dev_ids = encode_examples(dev, tokenizer, vocab, task.is_pair());
-  nlohmann::json summary = {{"train", s.train}, {"dev", s.dev}, {"vectors", s.vectors},
-                            {"alpha", s.options.alpha}, {"optimizer", s.options.optimizer},
-                            {"lr", s.options.lr}, {"batch", s.options.batch_size}, {"seed", s.options.seed}};
-  TrainResult result = train_student(model, train_ids, dev_ids, s.options, [&](int epoch, double acc) {
-    summary["best_epoch"] = epoch;
-    summary["best_dev_accuracy"] = acc;
-    save_student(s.out, config, vocab, model, summary);
-  });
+  nlohmann::json summary = {{"train", s.train},
+                            {"dev", s.dev},
+                            {"vectors", s.vectors},
+                            {"alpha", s.options.alpha},
+                            {"optimizer", s.options.optimizer},
+                            {"lr", s.options.lr},
+                            {"batch", s.options.batch_size},
+                            {"seed", s.options.seed}};
+  TrainResult result =
+      train_student(model, train_ids, dev_ids, s.options, [&](int epoch, double acc) {
+        summary["best_epoch"] = epoch;
+        summary["best_dev_accuracy"] = acc;
+        save_student(s.out, config, vocab, model, summary);
+      });
   summary["history"] = result.to_json()["epochs"];
   // Rewrite config.json's training record with the whole history; the weights are the best.
   Student best = load_student(s.out);

@@ -5,15 +5,16 @@
 
 #include "data/dataset.h"
 #include "data/task.h"
+#include "student/trainer.h"
 #include "text/basic_tokenizer.h"
 #include "text/vocabulary.h"
-#include "student/trainer.h"
 
 namespace b2b {
 
 struct StudentRunSpec {
   TaskSpec task;
-  std::string train, dev, out, vectors, vectors_format = "auto", embedding_mode;  // mode "" = by vectors
+  std::string train, dev, out, vectors, vectors_format = "auto",
+                                        embedding_mode;            // mode "" = by vectors
   int64_t min_count = 1, embedding_dim = 300, hidden = 0, fc = 0;  // 0 = the task's default
   double dropout = 0.1;
   TrainOptions options = unset_batch();  // batch 0 = the task's default
@@ -28,6 +29,7 @@ struct StudentRunSpec {
 TrainResult run_student_training(StudentRunSpec spec);
 
 // The words of both text columns, kept when seen min_count times.
-Vocabulary build_vocabulary(const Dataset& data, const BasicTokenizer& tokenizer, int64_t min_count = 1);
+Vocabulary build_vocabulary(const Dataset& data, const BasicTokenizer& tokenizer,
+                            int64_t min_count = 1);
 
 }  // namespace b2b

@@ -13,13 +13,16 @@ namespace b2b {
 nlohmann::json TrainResult::to_json() const {
   nlohmann::json epochs = nlohmann::json::array();
   for (const auto& r : history) {
-    epochs.push_back({{"epoch", r.epoch}, {"train_loss", r.train_loss},
-                      {"dev_accuracy", r.dev_accuracy}, {"seconds", r.seconds}});
+    epochs.push_back({{"epoch", r.epoch},
+                      {"train_loss", r.train_loss},
+                      {"dev_accuracy", r.dev_accuracy},
+                      {"seconds", r.seconds}});
   }
   return {{"best_epoch", best_epoch}, {"best_dev_accuracy", best_dev_accuracy}, {"epochs", epochs}};
 }
 
-void validate_train_options(const TrainOptions& options, bool has_logits, const std::string& train_path) {
+void validate_train_options(const TrainOptions& options, bool has_logits,
+                            const std::string& train_path) {
   if (options.alpha < 0 || options.alpha > 1) throw Error("--alpha must be in [0, 1]");
   if (options.alpha < 1 && !has_logits) {
     fail_file(train_path, "has gold labels only (no logit_* columns): --alpha must be 1, got " +
@@ -27,14 +30,16 @@ void validate_train_options(const TrainOptions& options, bool has_logits, const 
   }
   if (options.batch_size == 0) throw Error("--batch must be positive");
   if (options.epochs <= 0) throw Error("--epochs must be positive");
-  if (options.optimizer != "adadelta" && options.optimizer != "sgd" && options.optimizer != "adam") {
+  if (options.optimizer != "adadelta" && options.optimizer != "sgd" &&
+      options.optimizer != "adam") {
     throw Error("--optimizer: expected adadelta, sgd or adam, got '" + options.optimizer + "'");
   }
 }
 
 namespace {
 
-std::unique_ptr<torch::optim::Optimizer> make_optimizer(StudentModel& model, const TrainOptions& o) {
+std::unique_ptr<torch::optim::Optimizer> make_optimizer(StudentModel& model,
+                                                        const TrainOptions& o) {
   std::vector<torch::Tensor> params;
   for (auto& p : model->parameters()) {
     if (p.requires_grad()) params.push_back(p);  // frozen embeddings stay out
@@ -44,10 +49,11 @@ std::unique_ptr<torch::optim::Optimizer> make_optimizer(StudentModel& model, con
         params, torch::optim::SGDOptions(o.lr).momentum(o.momentum).weight_decay(o.weight_decay));
   }
   if (o.optimizer == "adam") {
-    return std::make_unique<torch::optim::Adam>(params,
-                                                torch::optim::AdamOptions(o.lr).weight_decay(o.weight_decay));
+    return std::make_unique<torch::optim::Adam>(
+        params, torch::optim::AdamOptions(o.lr).weight_decay(o.weight_decay));
   }
-  return std::make_unique<Adadelta>(params, AdadeltaOptions(o.lr).rho(o.rho).weight_decay(o.weight_decay));
+  return std::make_unique<Adadelta>(params,
+                                    AdadeltaOptions(o.lr).rho(o.rho).weight_decay(o.weight_decay));
 }
 
 torch::Tensor batch_loss(const torch::Tensor& logits, const Batch& batch, double alpha) {
@@ -69,7 +75,8 @@ double run_epoch(StudentModel& model, torch::optim::Optimizer& optimizer,
     optimizer.zero_grad();
     torch::Tensor loss = batch_loss(model->forward(batch), batch, options.alpha);
     loss.backward();
-    if (options.clip_norm > 0) torch::nn::utils::clip_grad_norm_(model->parameters(), options.clip_norm);
+    if (options.clip_norm > 0)
+      torch::nn::utils::clip_grad_norm_(model->parameters(), options.clip_norm);
     optimizer.step();
     total_loss += loss.item<double>();
     if ((i & 15) == 0) {
@@ -110,7 +117,8 @@ TrainResult train_student(StudentModel& model, const std::vector<EncodedExample>
     record.epoch = epoch;
     record.train_loss = run_epoch(model, *optimizer, train, options, rng, epoch);
     if (!dev.empty()) record.dev_accuracy = accuracy(model, dev);
-    record.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    record.seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     result.history.push_back(record);
     std::fprintf(stderr, "epoch %d: train loss %.4f, dev accuracy %.4f, %.1f s\n", epoch,
                  record.train_loss, record.dev_accuracy, record.seconds);

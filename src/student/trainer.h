@@ -19,9 +19,9 @@ struct TrainOptions {
   double rho = 0.95;      // Adadelta
   double momentum = 0.9;  // SGD
   double weight_decay = 0;
-  double alpha = 1.0;     // weight of the cross-entropy term; 0 = pure logit MSE (BiLSTM_SOFT)
-  double clip_norm = 0;   // 0 = no clipping
-  int patience = 5;       // epochs without dev improvement before stopping; 0 = never stop
+  double alpha = 1.0;    // weight of the cross-entropy term; 0 = pure logit MSE (BiLSTM_SOFT)
+  double clip_norm = 0;  // 0 = no clipping
+  int patience = 5;      // epochs without dev improvement before stopping; 0 = never stop
   uint64_t seed = 1;
 };
 
@@ -42,7 +42,8 @@ struct TrainResult {
 using OnBest = std::function<void(int epoch, double dev_accuracy)>;
 
 // Checks the options against the data (alpha < 1 needs teacher logits) before any work.
-void validate_train_options(const TrainOptions& options, bool has_logits, const std::string& train_path);
+void validate_train_options(const TrainOptions& options, bool has_logits,
+                            const std::string& train_path);
 
 TrainResult train_student(StudentModel& model, const std::vector<EncodedExample>& train,
                           const std::vector<EncodedExample>& dev, const TrainOptions& options,

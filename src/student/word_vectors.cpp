@@ -16,7 +16,8 @@ VectorsFormat parse_vectors_format(const std::string& name) {
   if (name == "word2vec-bin" || name == "bin") return VectorsFormat::kWord2VecBinary;
   if (name == "word2vec-text" || name == "text") return VectorsFormat::kWord2VecText;
   if (name == "glove") return VectorsFormat::kGloveText;
-  throw Error("--vectors-format: expected auto, word2vec-bin, word2vec-text or glove, got '" + name + "'");
+  throw Error("--vectors-format: expected auto, word2vec-bin, word2vec-text or glove, got '" +
+              name + "'");
 }
 
 namespace {
@@ -58,18 +59,21 @@ VectorsFormat detect(std::string_view bytes, const std::string& path) {
   const bool header = parts.size() == 2 && parse_floats(parts, 0, numbers) &&
                       first.find('.') == std::string_view::npos;
   if (!header) return VectorsFormat::kGloveText;
-  if (first.size() + 1 >= bytes.size()) fail_file(path, "word vectors file has a header but no vectors");
+  if (first.size() + 1 >= bytes.size())
+    fail_file(path, "word vectors file has a header but no vectors");
   const auto record = split_spaces(line_at(bytes, first.size() + 1));
-  const bool text = record.size() == static_cast<size_t>(numbers[1]) + 1 && parse_floats(record, 1, numbers);
+  const bool text =
+      record.size() == static_cast<size_t>(numbers[1]) + 1 && parse_floats(record, 1, numbers);
   return text ? VectorsFormat::kWord2VecText : VectorsFormat::kWord2VecBinary;
 }
 
 void keep(WordVectors& result, const Vocabulary* vocab, std::string word, std::vector<float> v) {
-  if (vocab == nullptr || vocab->contains(word)) result.vectors.emplace(std::move(word), std::move(v));
+  if (vocab == nullptr || vocab->contains(word))
+    result.vectors.emplace(std::move(word), std::move(v));
 }
 
-void read_text(std::string_view bytes, bool has_header, WordVectors& result, const Vocabulary* vocab,
-               const std::string& path) {
+void read_text(std::string_view bytes, bool has_header, WordVectors& result,
+               const Vocabulary* vocab, const std::string& path) {
   size_t pos = 0, line_number = 0;
   std::vector<float> values;
   while (pos < bytes.size()) {
@@ -82,8 +86,9 @@ void read_text(std::string_view bytes, bool has_header, WordVectors& result, con
     if (!parse_floats(parts, 1, values)) fail_line(path, line_number, "vector holds a non-number");
     if (result.dim == 0) result.dim = static_cast<int64_t>(values.size());
     if (static_cast<int64_t>(values.size()) != result.dim || result.dim == 0) {
-      fail_line(path, line_number, "expected " + std::to_string(result.dim) + " values, found " +
-                                       std::to_string(values.size()));
+      fail_line(path, line_number,
+                "expected " + std::to_string(result.dim) + " values, found " +
+                    std::to_string(values.size()));
     }
     ++result.total_words;
     keep(result, vocab, parts[0], values);
@@ -96,7 +101,8 @@ void read_binary(std::string_view bytes, WordVectors& result, const Vocabulary* 
   const auto parts = split_spaces(header);
   const long long count = std::atoll(parts[0].c_str());
   result.dim = std::atoll(parts[1].c_str());
-  if (count <= 0 || result.dim <= 0) fail_file(path, "bad word2vec header '" + std::string(header) + "'");
+  if (count <= 0 || result.dim <= 0)
+    fail_file(path, "bad word2vec header '" + std::string(header) + "'");
   const size_t row_bytes = static_cast<size_t>(result.dim) * sizeof(float);
   size_t pos = header.size() + 1;
   for (long long i = 0; i < count; ++i) {
@@ -116,15 +122,22 @@ void read_binary(std::string_view bytes, WordVectors& result, const Vocabulary* 
 
 }  // namespace
 
-WordVectors load_word_vectors(const std::string& path, VectorsFormat format, const Vocabulary* vocab) {
+WordVectors load_word_vectors(const std::string& path, VectorsFormat format,
+                              const Vocabulary* vocab) {
   const std::string bytes = read_file(path);
   if (bytes.empty()) fail_file(path, "empty word vectors file");
   WordVectors result;
   result.format = format == VectorsFormat::kAuto ? detect(bytes, path) : format;
   switch (result.format) {
-    case VectorsFormat::kWord2VecBinary: read_binary(bytes, result, vocab, path); break;
-    case VectorsFormat::kWord2VecText: read_text(bytes, true, result, vocab, path); break;
-    default: read_text(bytes, false, result, vocab, path); break;
+    case VectorsFormat::kWord2VecBinary:
+      read_binary(bytes, result, vocab, path);
+      break;
+    case VectorsFormat::kWord2VecText:
+      read_text(bytes, true, result, vocab, path);
+      break;
+    default:
+      read_text(bytes, false, result, vocab, path);
+      break;
   }
   if (result.dim == 0) fail_file(path, "no vectors found");
   return result;

@@ -11,13 +11,14 @@ class Vocabulary;
 
 enum class VectorsFormat { kAuto, kWord2VecBinary, kWord2VecText, kGloveText };
 
-VectorsFormat parse_vectors_format(const std::string& name);  // auto|word2vec-bin|word2vec-text|glove
+VectorsFormat parse_vectors_format(
+    const std::string& name);  // auto|word2vec-bin|word2vec-text|glove
 
 struct WordVectors {
   int64_t dim = 0;
-  size_t total_words = 0;                          // in the file
+  size_t total_words = 0;                                       // in the file
   std::unordered_map<std::string, std::vector<float>> vectors;  // the kept words
-  VectorsFormat format = VectorsFormat::kAuto;     // as detected
+  VectorsFormat format = VectorsFormat::kAuto;                  // as detected
 };
 
 // Reads `path`, keeping the vectors of words in `vocab` (all when vocab is null).

@@ -15,7 +15,8 @@ nlohmann::json read_json(const std::string& path) {
   return json;
 }
 
-int64_t positive(const nlohmann::json& json, const char* key, int64_t fallback, const std::string& path) {
+int64_t positive(const nlohmann::json& json, const char* key, int64_t fallback,
+                 const std::string& path) {
   if (!json.contains(key)) return fallback;
   if (!json[key].is_number_integer() || json[key].get<int64_t>() <= 0) {
     fail_file(path, std::string(key) + " must be a positive integer");
@@ -48,18 +49,21 @@ BertConfig read_bert_config(const std::string& dir) {
   c.num_hidden_layers = positive(json, "num_hidden_layers", c.num_hidden_layers, path);
   c.num_attention_heads = positive(json, "num_attention_heads", c.num_attention_heads, path);
   c.intermediate_size = positive(json, "intermediate_size", c.intermediate_size, path);
-  c.max_position_embeddings = positive(json, "max_position_embeddings", c.max_position_embeddings, path);
+  c.max_position_embeddings =
+      positive(json, "max_position_embeddings", c.max_position_embeddings, path);
   c.type_vocab_size = positive(json, "type_vocab_size", c.type_vocab_size, path);
   c.layer_norm_eps = number(json, "layer_norm_eps", c.layer_norm_eps);
   c.hidden_dropout_prob = number(json, "hidden_dropout_prob", c.hidden_dropout_prob);
-  c.attention_probs_dropout_prob = number(json, "attention_probs_dropout_prob", c.attention_probs_dropout_prob);
+  c.attention_probs_dropout_prob =
+      number(json, "attention_probs_dropout_prob", c.attention_probs_dropout_prob);
   c.classifier_dropout = number(json, "classifier_dropout", -1);
   c.initializer_range = number(json, "initializer_range", c.initializer_range);
   if (c.hidden_size % c.num_attention_heads != 0) {
     fail_file(path, "hidden_size is not a multiple of num_attention_heads");
   }
   const std::string act = json.value("hidden_act", "gelu");
-  if (act != "gelu") fail_file(path, "hidden_act '" + act + "' is not supported (only gelu, the erf form)");
+  if (act != "gelu")
+    fail_file(path, "hidden_act '" + act + "' is not supported (only gelu, the erf form)");
   if (json.contains("id2label") && json["id2label"].is_object()) {
     const auto& labels = json["id2label"];
     c.id2label.resize(labels.size());
@@ -70,7 +74,8 @@ BertConfig read_bert_config(const std::string& dir) {
       } catch (const std::exception&) {
         fail_file(path, "id2label key '" + key + "' is not an integer");
       }
-      if (id >= c.id2label.size() || !value.is_string()) fail_file(path, "id2label is not 0..k-1 -> name");
+      if (id >= c.id2label.size() || !value.is_string())
+        fail_file(path, "id2label is not 0..k-1 -> name");
       c.id2label[id] = value.get<std::string>();
     }
     c.num_labels = static_cast<int64_t>(c.id2label.size());

@@ -20,9 +20,9 @@ struct BertConfig {
   double attention_probs_dropout_prob = 0.1;
   double classifier_dropout = -1;  // < 0: use hidden_dropout_prob, as transformers does
   double initializer_range = 0.02;
-  int64_t num_labels = 0;              // 0 until known (from id2label or the classifier's shape)
-  std::vector<std::string> id2label;   // empty when config.json has none
-  bool lower_case = true;              // from tokenizer_config.json when present
+  int64_t num_labels = 0;             // 0 until known (from id2label or the classifier's shape)
+  std::vector<std::string> id2label;  // empty when config.json has none
+  bool lower_case = true;             // from tokenizer_config.json when present
 
   int64_t head_size() const { return hidden_size / num_attention_heads; }
 };

@@ -29,7 +29,8 @@ std::vector<double> parse_learning_rates(const std::string& text) {
     } catch (const std::exception&) {
       used = 0;
     }
-    if (used != item.size() || !(value > 0)) throw Error("--lr: '" + item + "' is not a positive number");
+    if (used != item.size() || !(value > 0))
+      throw Error("--lr: '" + item + "' is not a positive number");
     rates.push_back(value);
   }
   if (rates.empty()) throw Error("--lr: no learning rate given");
@@ -40,8 +41,10 @@ void save_teacher(const std::string& dir, const Teacher& teacher, const std::str
   AtomicDirectory out(dir);
   write_file_atomic(out.staged("config.json"), bert_config_to_json(teacher.config).dump(2) + "\n");
   write_file_atomic(out.staged("tokenizer_config.json"),
-                    nlohmann::json{{"do_lower_case", teacher.config.lower_case}, {"tokenizer_class", "BertTokenizer"}}
-                            .dump(2) + "\n");
+                    nlohmann::json{{"do_lower_case", teacher.config.lower_case},
+                                   {"tokenizer_class", "BertTokenizer"}}
+                            .dump(2) +
+                        "\n");
   write_file_atomic(out.staged("vocab.txt"), read_file(vocab_path));
   NamedTensors tensors;
   for (const auto& item : teacher.model->named_parameters()) {
@@ -71,14 +74,17 @@ void init_like_transformers(Teacher& teacher, bool head_only) {
       item.value().normal_(0, std);
     }
   }
-  if (!head_only) teacher.model->named_parameters()["bert.embeddings.word_embeddings.weight"][0].zero_();
+  if (!head_only)
+    teacher.model->named_parameters()["bert.embeddings.word_embeddings.weight"][0].zero_();
 }
 
-Teacher load_for_training(const std::string& model_dir, const TaskSpec& task, const FinetuneOptions& o) {
+Teacher load_for_training(const std::string& model_dir, const TaskSpec& task,
+                          const FinetuneOptions& o) {
   Teacher teacher = [&] {
     if (!o.random_init) return load_teacher(model_dir, /*allow_missing_head=*/true);
     BertConfig config = read_bert_config(model_dir);
-    auto tokenizer = WordPieceTokenizer::from_vocab_file(model_dir + "/vocab.txt", config.lower_case);
+    auto tokenizer =
+        WordPieceTokenizer::from_vocab_file(model_dir + "/vocab.txt", config.lower_case);
     config.num_labels = task.num_labels();
     Teacher t{config, std::move(tokenizer), BertClassifier(config)};
     init_like_transformers(t, false);
@@ -86,8 +92,9 @@ Teacher load_for_training(const std::string& model_dir, const TaskSpec& task, co
   }();
   if (teacher.config.num_labels != task.num_labels()) {
     if (!o.reinit_classifier && !o.random_init) {
-      fail_file(model_dir, "has " + std::to_string(teacher.config.num_labels) + " labels but task " +
-                               task.describe() + " has " + std::to_string(task.num_labels()) +
+      fail_file(model_dir, "has " + std::to_string(teacher.config.num_labels) +
+                               " labels but task " + task.describe() + " has " +
+                               std::to_string(task.num_labels()) +
                                " (use --reinit-classifier for a fresh classifier)");
     }
     BertConfig config = teacher.config;
@@ -114,8 +121,9 @@ struct Encoded {
 Encoded encode(const Teacher& teacher, const Dataset& data, bool pair, size_t max_length) {
   Encoded out;
   for (const auto& e : data.examples) {
-    out.encodings.push_back(pair ? teacher.tokenizer.encode(e.text_a, std::string_view(e.text_b), max_length)
-                                 : teacher.tokenizer.encode(e.text_a, std::nullopt, max_length));
+    out.encodings.push_back(
+        pair ? teacher.tokenizer.encode(e.text_a, std::string_view(e.text_b), max_length)
+             : teacher.tokenizer.encode(e.text_a, std::nullopt, max_length));
     out.labels.push_back(e.label);
   }
   return out;
@@ -141,23 +149,28 @@ std::vector<torch::Tensor> pad(const Encoded& data, const std::vector<size_t>& r
 double dev_accuracy(Teacher& teacher, const Dataset& dev, bool pair, const FinetuneOptions& o) {
   teacher.model->eval();
   TeacherRunOptions run{64, o.max_length, o.device, o.bf16 ? torch::kBFloat16 : torch::kFloat32};
-  const auto predicted = teacher_logits(teacher, dev.examples, 0, dev.examples.size(), pair, run, nullptr).argmax(1);
+  const auto predicted =
+      teacher_logits(teacher, dev.examples, 0, dev.examples.size(), pair, run, nullptr).argmax(1);
   int64_t correct = 0;
-  for (size_t i = 0; i < dev.examples.size(); ++i) correct += predicted[i].item<int64_t>() == dev.examples[i].label;
+  for (size_t i = 0; i < dev.examples.size(); ++i)
+    correct += predicted[i].item<int64_t>() == dev.examples[i].label;
   teacher.model->train();
   return static_cast<double>(correct) / dev.examples.size();
 }
 
-std::unique_ptr<torch::optim::AdamW> make_optimizer(Teacher& teacher, const FinetuneOptions& o, double lr) {
+std::unique_ptr<torch::optim::AdamW> make_optimizer(Teacher& teacher, const FinetuneOptions& o,
+                                                    double lr) {
   // No weight decay on biases and LayerNorm weights, as transformers' Trainer.
   std::vector<torch::Tensor> decay, no_decay;
   for (const auto& item : teacher.model->named_parameters()) {
-    const bool exempt = item.key().find("bias") != std::string::npos || item.key().find("LayerNorm") != std::string::npos;
+    const bool exempt = item.key().find("bias") != std::string::npos ||
+                        item.key().find("LayerNorm") != std::string::npos;
     (exempt ? no_decay : decay).push_back(item.value());
   }
   std::vector<torch::optim::OptimizerParamGroup> groups;
-  groups.emplace_back(decay, std::make_unique<torch::optim::AdamWOptions>(
-                                 torch::optim::AdamWOptions(lr).weight_decay(o.weight_decay).eps(1e-8)));
+  groups.emplace_back(decay,
+                      std::make_unique<torch::optim::AdamWOptions>(
+                          torch::optim::AdamWOptions(lr).weight_decay(o.weight_decay).eps(1e-8)));
   groups.emplace_back(no_decay, std::make_unique<torch::optim::AdamWOptions>(
                                     torch::optim::AdamWOptions(lr).weight_decay(0).eps(1e-8)));
   return std::make_unique<torch::optim::AdamW>(groups, torch::optim::AdamWOptions(lr));
@@ -177,8 +190,9 @@ struct RunState {
 
 // One learning rate: epochs of AdamW steps, dev accuracy after each, the best state kept in
 // work_dir/best (and each finished epoch in work_dir/last, for resuming).
-LearningRateResult train_one_rate(const std::string& model_dir, const TaskSpec& task, const Encoded& train,
-                                  const Dataset& dev, const std::string& work_dir, double lr, const FinetuneOptions& o,
+LearningRateResult train_one_rate(const std::string& model_dir, const TaskSpec& task,
+                                  const Encoded& train, const Dataset& dev,
+                                  const std::string& work_dir, double lr, const FinetuneOptions& o,
                                   const std::string& vocab_path) {
   Teacher teacher = load_for_training(model_dir, task, o);
   int first_epoch = 1;
@@ -210,14 +224,18 @@ LearningRateResult train_one_rate(const std::string& model_dir, const TaskSpec& 
     double loss_sum = 0;
     const auto start = Clock::now();
     for (size_t b = 0; b < order.size(); b += o.batch) {
-      const std::vector<size_t> rows(order.begin() + b, order.begin() + std::min(order.size(), b + o.batch));
+      const std::vector<size_t> rows(order.begin() + b,
+                                     order.begin() + std::min(order.size(), b + o.batch));
       const auto batch = pad(train, rows);
-      const double scale = step < warmup_steps ? (step + 1) / warmup_steps
-                                               : std::max(0.0, (total_steps - step) / (total_steps - warmup_steps));
+      const double scale = step < warmup_steps
+                               ? (step + 1) / warmup_steps
+                               : std::max(0.0, (total_steps - step) / (total_steps - warmup_steps));
       for (auto& group : optimizer->param_groups()) group.options().set_lr(lr * scale);
       optimizer->zero_grad();
-      const auto logits = teacher.model->forward(batch[0].to(o.device), batch[1].to(o.device), batch[2].to(o.device));
-      const auto loss = torch::nn::functional::cross_entropy(logits.to(torch::kFloat32), batch[3].to(o.device));
+      const auto logits = teacher.model->forward(batch[0].to(o.device), batch[1].to(o.device),
+                                                 batch[2].to(o.device));
+      const auto loss =
+          torch::nn::functional::cross_entropy(logits.to(torch::kFloat32), batch[3].to(o.device));
       loss.backward();
       torch::nn::utils::clip_grad_norm_(teacher.model->parameters(), o.clip_norm);
       optimizer->step();
@@ -231,8 +249,9 @@ LearningRateResult train_one_rate(const std::string& model_dir, const TaskSpec& 
     progress.finish();
     const double accuracy = dev_accuracy(teacher, dev, task.is_pair(), o);
     const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
-    std::fprintf(stderr, "lr %g epoch %d: train loss %.4f, dev accuracy %.4f, %.1f s (%.1f steps/s)\n", lr, epoch,
-                 loss_sum / steps_per_epoch, accuracy, seconds, steps_per_epoch / seconds);
+    std::fprintf(stderr,
+                 "lr %g epoch %d: train loss %.4f, dev accuracy %.4f, %.1f s (%.1f steps/s)\n", lr,
+                 epoch, loss_sum / steps_per_epoch, accuracy, seconds, steps_per_epoch / seconds);
     if (accuracy > result.best_dev_accuracy) {
       result.best_dev_accuracy = accuracy;
       result.best_epoch = epoch;
@@ -250,14 +269,15 @@ LearningRateResult train_one_rate(const std::string& model_dir, const TaskSpec& 
 
 }  // namespace
 
-FinetuneResult finetune_teacher(const std::string& model_dir, TaskSpec task, const std::string& train_path,
-                                const std::string& dev_path, const std::string& out_dir,
-                                const FinetuneOptions& o) {
+FinetuneResult finetune_teacher(const std::string& model_dir, TaskSpec task,
+                                const std::string& train_path, const std::string& dev_path,
+                                const std::string& out_dir, const FinetuneOptions& o) {
   std::error_code ec;
   if (!fs::is_directory(model_dir, ec)) fail_file(model_dir, "no such model directory");
   if (!o.random_init && !fs::exists(model_dir + "/model.safetensors", ec)) {
-    fail_file(model_dir + "/model.safetensors", "no such file (the directory has no weights; --init random "
-                                                "trains from a config-only directory)");
+    fail_file(model_dir + "/model.safetensors",
+              "no such file (the directory has no weights; --init random "
+              "trains from a config-only directory)");
   }
   ReadOptions read_options;
   read_options.discover_labels = true;
@@ -276,14 +296,16 @@ FinetuneResult finetune_teacher(const std::string& model_dir, TaskSpec task, con
     const std::string lr_dir = work + "/" + lr_name(lr);
     fs::create_directories(lr_dir);
     result.runs.push_back(train_one_rate(model_dir, task, encoded, dev, lr_dir, lr, o, vocab_path));
-    std::fprintf(stderr, "lr %g: best dev accuracy %.4f (epoch %d)\n", lr, result.runs.back().best_dev_accuracy,
-                 result.runs.back().best_epoch);
-    if (result.runs.back().best_dev_accuracy > result.best.best_dev_accuracy) result.best = result.runs.back();
+    std::fprintf(stderr, "lr %g: best dev accuracy %.4f (epoch %d)\n", lr,
+                 result.runs.back().best_dev_accuracy, result.runs.back().best_epoch);
+    if (result.runs.back().best_dev_accuracy > result.best.best_dev_accuracy)
+      result.best = result.runs.back();
   }
   // The best rate's best epoch becomes the output directory.
   const std::string best_dir = work + "/" + lr_name(result.best.lr) + "/best";
   AtomicDirectory out(out_dir);
-  for (const auto& file : fs::directory_iterator(best_dir)) fs::copy(file.path(), out.staged(file.path().filename()));
+  for (const auto& file : fs::directory_iterator(best_dir))
+    fs::copy(file.path(), out.staged(file.path().filename()));
   out.commit();
   fs::remove_all(work, ec);
   return result;

@@ -22,7 +22,8 @@ struct FinetuneOptions {
   torch::Device device = torch::kCPU;
   bool bf16 = false;
   bool reinit_classifier = false;
-  bool random_init = false;  // a config-only directory: initialize every weight as transformers does
+  bool random_init =
+      false;  // a config-only directory: initialize every weight as transformers does
 };
 
 struct LearningRateResult {
@@ -40,9 +41,9 @@ std::vector<double> parse_learning_rates(const std::string& text);  // "2e-5,3e-
 // Writes the best model to out_dir (config.json with id2label/label2id, vocab.txt,
 // tokenizer_config.json, model.safetensors). Finished epochs are kept in out_dir.work/ so a
 // rerun resumes after the last one.
-FinetuneResult finetune_teacher(const std::string& model_dir, TaskSpec task, const std::string& train_path,
-                                const std::string& dev_path, const std::string& out_dir,
-                                const FinetuneOptions& options);
+FinetuneResult finetune_teacher(const std::string& model_dir, TaskSpec task,
+                                const std::string& train_path, const std::string& dev_path,
+                                const std::string& out_dir, const FinetuneOptions& options);
 
 // Saves a teacher as a Hugging Face BertForSequenceClassification directory.
 void save_teacher(const std::string& dir, const Teacher& teacher, const std::string& vocab_path);

@@ -30,12 +30,13 @@ struct EncodedBatch {
   torch::Tensor ids, types, mask;
 };
 
-EncodedBatch pad_batch(const std::vector<Encoding>& encodings, const std::vector<size_t>& rows, int64_t pad_id) {
+EncodedBatch pad_batch(const std::vector<Encoding>& encodings, const std::vector<size_t>& rows,
+                       int64_t pad_id) {
   size_t longest = 0;
   for (size_t r : rows) longest = std::max(longest, encodings[r].ids.size());
   const int64_t n = static_cast<int64_t>(rows.size()), t = static_cast<int64_t>(longest);
-  EncodedBatch batch{torch::full({n, t}, pad_id, torch::kInt64), torch::zeros({n, t}, torch::kInt64),
-                     torch::zeros({n, t}, torch::kInt64)};
+  EncodedBatch batch{torch::full({n, t}, pad_id, torch::kInt64),
+                     torch::zeros({n, t}, torch::kInt64), torch::zeros({n, t}, torch::kInt64)};
   auto* ids = batch.ids.data_ptr<int64_t>();
   auto* types = batch.types.data_ptr<int64_t>();
   auto* mask = batch.mask.data_ptr<int64_t>();
@@ -51,7 +52,8 @@ EncodedBatch pad_batch(const std::vector<Encoding>& encodings, const std::vector
 }  // namespace
 
 torch::Tensor teacher_logits(Teacher& teacher, const std::vector<Example>& examples, size_t begin,
-                             size_t end, bool pair, const TeacherRunOptions& options, Progress* progress) {
+                             size_t end, bool pair, const TeacherRunOptions& options,
+                             Progress* progress) {
   torch::NoGradGuard no_grad;
   const size_t n = end - begin;
   // WordPiece on as many threads as the forward pass gets (the tokenizer is read-only).
@@ -62,7 +64,8 @@ torch::Tensor teacher_logits(Teacher& teacher, const std::vector<Example>& examp
     pool.emplace_back([&, w] {
       for (size_t i = n * w / workers; i < n * (w + 1) / workers; ++i) {
         const Example& e = examples[begin + i];
-        encodings[i] = pair ? teacher.tokenizer.encode(e.text_a, std::string_view(e.text_b), options.max_length)
+        encodings[i] = pair ? teacher.tokenizer.encode(e.text_a, std::string_view(e.text_b),
+                                                       options.max_length)
                             : teacher.tokenizer.encode(e.text_a, std::nullopt, options.max_length);
       }
     });
@@ -71,16 +74,19 @@ torch::Tensor teacher_logits(Teacher& teacher, const std::vector<Example>& examp
   // Longest first, so padding stays small and memory peaks at the first batch.
   std::vector<size_t> order(n);
   std::iota(order.begin(), order.end(), 0);
-  std::stable_sort(order.begin(), order.end(),
-                   [&](size_t a, size_t b) { return encodings[a].ids.size() > encodings[b].ids.size(); });
+  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+    return encodings[a].ids.size() > encodings[b].ids.size();
+  });
   torch::Tensor logits = torch::empty({static_cast<int64_t>(n), teacher.config.num_labels});
   for (size_t start = 0; start < n; start += options.batch) {
-    const std::vector<size_t> rows(order.begin() + start, order.begin() + std::min(n, start + options.batch));
+    const std::vector<size_t> rows(order.begin() + start,
+                                   order.begin() + std::min(n, start + options.batch));
     const EncodedBatch batch = pad_batch(encodings, rows, teacher.tokenizer.pad_id());
-    const torch::Tensor out = teacher.model
-                                  ->forward(batch.ids.to(options.device), batch.types.to(options.device),
-                                            batch.mask.to(options.device))
-                                  .to(torch::kCPU, torch::kFloat32);
+    const torch::Tensor out =
+        teacher.model
+            ->forward(batch.ids.to(options.device), batch.types.to(options.device),
+                      batch.mask.to(options.device))
+            .to(torch::kCPU, torch::kFloat32);
     std::vector<int64_t> positions(rows.begin(), rows.end());
     logits.index_copy_(0, torch::tensor(positions, torch::kInt64), out);
     if (progress) progress->add(static_cast<int64_t>(rows.size()));

@@ -25,6 +25,7 @@ void prepare_teacher(Teacher& teacher, const TeacherRunOptions& options);
 
 // (N, k) float32 logits on CPU for examples[begin, end), in that order.
 torch::Tensor teacher_logits(Teacher& teacher, const std::vector<Example>& examples, size_t begin,
-                             size_t end, bool pair, const TeacherRunOptions& options, Progress* progress);
+                             size_t end, bool pair, const TeacherRunOptions& options,
+                             Progress* progress);
 
 }  // namespace b2b

@@ -38,13 +38,14 @@ namespace {
 // What a partial output must match to be resumed: same input, model and settings.
 nlohmann::json run_identity(const std::string& input, const LabelOptions& options) {
   std::error_code ec;
-  return {{"input", fs::absolute(input).string()},
-          {"input_bytes", fs::file_size(input, ec)},
-          {"model", fs::absolute(options.model_dir).string()},
-          {"max_length", options.run.max_length},
-          {"batch", options.run.batch},
-          {"chunk_rows", options.chunk_rows},
-          {"shard", std::to_string(options.shard.index) + "/" + std::to_string(options.shard.count)}};
+  return {
+      {"input", fs::absolute(input).string()},
+      {"input_bytes", fs::file_size(input, ec)},
+      {"model", fs::absolute(options.model_dir).string()},
+      {"max_length", options.run.max_length},
+      {"batch", options.run.batch},
+      {"chunk_rows", options.chunk_rows},
+      {"shard", std::to_string(options.shard.index) + "/" + std::to_string(options.shard.count)}};
 }
 
 struct Resume {
@@ -52,7 +53,8 @@ struct Resume {
   uint64_t bytes = 0;
 };
 
-Resume find_resume_point(const std::string& partial, const std::string& progress, const nlohmann::json& identity) {
+Resume find_resume_point(const std::string& partial, const std::string& progress,
+                         const nlohmann::json& identity) {
   std::error_code ec;
   if (!fs::exists(partial, ec) || !fs::exists(progress, ec)) return {};
   const auto record = nlohmann::json::parse(read_file(progress), nullptr, false);
@@ -71,7 +73,8 @@ std::string header_line(const TaskSpec& task, int64_t num_labels) {
   return join_record(fields, task.quoting) + "\n";
 }
 
-std::string format_rows(const TaskSpec& task, const Dataset& data, size_t begin, const torch::Tensor& logits) {
+std::string format_rows(const TaskSpec& task, const Dataset& data, size_t begin,
+                        const torch::Tensor& logits) {
   std::string out;
   std::vector<std::string> fields;
   char number[32];
@@ -93,16 +96,16 @@ std::string format_rows(const TaskSpec& task, const Dataset& data, size_t begin,
 void append_and_sync(const std::string& path, const std::string& text, const std::string& display) {
   FILE* f = std::fopen(path.c_str(), "ab");
   if (f == nullptr) fail_file(display, "cannot write");
-  const bool ok = std::fwrite(text.data(), 1, text.size(), f) == text.size() && std::fflush(f) == 0 &&
-                  ::fsync(::fileno(f)) == 0;
+  const bool ok = std::fwrite(text.data(), 1, text.size(), f) == text.size() &&
+                  std::fflush(f) == 0 && ::fsync(::fileno(f)) == 0;
   std::fclose(f);
   if (!ok) fail_file(display, "write failed (disk full?)");
 }
 
 }  // namespace
 
-LabelSummary label_file(Teacher& teacher, TaskSpec task, const std::string& input, const std::string& output,
-                        const LabelOptions& options) {
+LabelSummary label_file(Teacher& teacher, TaskSpec task, const std::string& input,
+                        const std::string& output, const LabelOptions& options) {
   const auto start_time = std::chrono::steady_clock::now();
   ReadOptions read_options;
   read_options.labels_required = false;
@@ -110,16 +113,18 @@ LabelSummary label_file(Teacher& teacher, TaskSpec task, const std::string& inpu
   const Dataset data = read_dataset(input, task, read_options);
   const int64_t k = teacher.config.num_labels;
   if (!task.labels.empty() && task.num_labels() != k) {
-    fail_file(options.model_dir, "has " + std::to_string(k) + " labels but task " + task.describe() + " has " +
-                                     std::to_string(task.num_labels()));
+    fail_file(options.model_dir, "has " + std::to_string(k) + " labels but task " +
+                                     task.describe() + " has " + std::to_string(task.num_labels()));
   }
   // Shards are made of whole chunks counted from the first row, so every row is computed in
   // the same batch whether the file is labeled whole, in shards or after a resume (float
   // results depend on the batch a row shares).
   const size_t n = data.examples.size();
   const size_t chunks = (n + options.chunk_rows - 1) / options.chunk_rows;
-  const size_t begin = std::min(n, chunks * options.shard.index / options.shard.count * options.chunk_rows);
-  const size_t end = std::min(n, chunks * (options.shard.index + 1) / options.shard.count * options.chunk_rows);
+  const size_t begin =
+      std::min(n, chunks * options.shard.index / options.shard.count * options.chunk_rows);
+  const size_t end =
+      std::min(n, chunks * (options.shard.index + 1) / options.shard.count * options.chunk_rows);
 
   const std::string partial = output + ".partial", progress_path = output + ".progress";
   const nlohmann::json identity = run_identity(input, options);
@@ -132,26 +137,31 @@ LabelSummary label_file(Teacher& teacher, TaskSpec task, const std::string& inpu
   }
   LabelSummary summary;
   summary.resumed_from = resume.rows;
-  if (resume.rows > 0) std::fprintf(stderr, "label: resumed after %zu rows already in %s\n", resume.rows, partial.c_str());
+  if (resume.rows > 0)
+    std::fprintf(stderr, "label: resumed after %zu rows already in %s\n", resume.rows,
+                 partial.c_str());
   Progress progress("label", static_cast<int64_t>(end - begin - resume.rows), "sentences");
   for (size_t chunk = begin + resume.rows; chunk < end; chunk += options.chunk_rows) {
     const size_t chunk_end = std::min(end, chunk + options.chunk_rows);
-    const torch::Tensor logits = teacher_logits(teacher, data.examples, chunk, chunk_end, task.is_pair(),
-                                                options.run, &progress);
+    const torch::Tensor logits = teacher_logits(teacher, data.examples, chunk, chunk_end,
+                                                task.is_pair(), options.run, &progress);
     const std::string text = format_rows(task, data, chunk, logits);
     append_and_sync(partial, text, output);
     resume.rows = chunk_end - begin;
     resume.bytes += text.size();
-    write_file_atomic(progress_path,
-                      nlohmann::json{{"identity", identity}, {"rows_done", resume.rows}, {"bytes_done", resume.bytes}}
-                          .dump());
+    write_file_atomic(progress_path, nlohmann::json{{"identity", identity},
+                                                    {"rows_done", resume.rows},
+                                                    {"bytes_done", resume.bytes}}
+                                         .dump());
   }
   progress.finish();
-  if (std::rename(partial.c_str(), output.c_str()) != 0) fail_file(output, "cannot rename into place");
+  if (std::rename(partial.c_str(), output.c_str()) != 0)
+    fail_file(output, "cannot rename into place");
   std::error_code ec;
   fs::remove(progress_path, ec);
   summary.rows = end - begin;
-  summary.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_time).count();
+  summary.seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start_time).count();
   return summary;
 }
 

@@ -26,7 +26,7 @@ struct LabelSummary {
   double seconds = 0;
 };
 
-LabelSummary label_file(Teacher& teacher, TaskSpec task, const std::string& input, const std::string& output,
-                        const LabelOptions& options);
+LabelSummary label_file(Teacher& teacher, TaskSpec task, const std::string& input,
+                        const std::string& output, const LabelOptions& options);
 
 }  // namespace b2b

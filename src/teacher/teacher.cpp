@@ -28,7 +28,8 @@ int64_t classifier_labels(const SafetensorsFile& file) {
 
 }  // namespace
 
-void load_bert_weights(BertClassifier& model, const SafetensorsFile& file, bool allow_missing_head) {
+void load_bert_weights(BertClassifier& model, const SafetensorsFile& file,
+                       bool allow_missing_head) {
   const std::string& weights_path = file.path();
   torch::NoGradGuard no_grad;
   for (auto& item : model->named_parameters()) {
@@ -54,17 +55,20 @@ Teacher load_teacher(const std::string& dir, bool allow_missing_head) {
   if (!std::filesystem::is_directory(dir, ec)) fail_file(dir, "no such model directory");
   BertConfig config = read_bert_config(dir);
   const std::string weights = dir + "/model.safetensors";
-  if (!std::filesystem::exists(weights, ec)) fail_file(weights, "no such file (the directory has no weights)");
+  if (!std::filesystem::exists(weights, ec))
+    fail_file(weights, "no such file (the directory has no weights)");
   auto tokenizer = WordPieceTokenizer::from_vocab_file(dir + "/vocab.txt", config.lower_case);
   if (static_cast<int64_t>(tokenizer.vocab_size()) != config.vocab_size) {
     fail_file(dir + "/vocab.txt", "has " + std::to_string(tokenizer.vocab_size()) +
-                                      " tokens but config.json says vocab_size " + std::to_string(config.vocab_size));
+                                      " tokens but config.json says vocab_size " +
+                                      std::to_string(config.vocab_size));
   }
   const SafetensorsFile file(weights);
   if (config.num_labels == 0) {
     config.num_labels = classifier_labels(file);
     if (config.num_labels == 0 && !allow_missing_head) {
-      fail_file(dir + "/config.json", "has no id2label/num_labels and the checkpoint has no classifier");
+      fail_file(dir + "/config.json",
+                "has no id2label/num_labels and the checkpoint has no classifier");
     }
   }
   Teacher teacher{config, std::move(tokenizer), BertClassifier(config)};

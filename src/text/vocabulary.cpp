@@ -53,7 +53,8 @@ int64_t Vocabulary::id(const std::string& word) const {
 
 void Vocabulary::save(const std::string& path) const {
   AtomicFile file(path);
-  for (size_t i = 0; i < words_.size(); ++i) file.stream() << words_[i] << '\t' << counts_[i] << '\n';
+  for (size_t i = 0; i < words_.size(); ++i)
+    file.stream() << words_[i] << '\t' << counts_[i] << '\n';
   file.commit();
 }
 
@@ -68,7 +69,8 @@ Vocabulary Vocabulary::load(const std::string& path) {
   while (std::getline(in, line)) {
     ++line_number;
     const size_t tab = line.find('\t');
-    if (tab == std::string::npos || tab == 0) fail_line(path, line_number, "expected word<TAB>count");
+    if (tab == std::string::npos || tab == 0)
+      fail_line(path, line_number, "expected word<TAB>count");
     if (!is_valid_utf8(line)) fail_line(path, line_number, "invalid UTF-8");
     int64_t count = 0;
     try {

@@ -90,8 +90,9 @@ std::vector<int64_t> WordPieceTokenizer::tokenize(std::string_view text) const {
   std::vector<int64_t> ids;
   for (const auto& word : words) {
     // Special-token strings in the text come back whole from the basic tokenizer.
-    const bool special = word.size() > 2 && word.front() == '[' && word.back() == ']' &&
-                         std::find(kSpecialTokens.begin(), kSpecialTokens.end(), word) != kSpecialTokens.end();
+    const bool special =
+        word.size() > 2 && word.front() == '[' && word.back() == ']' &&
+        std::find(kSpecialTokens.begin(), kSpecialTokens.end(), word) != kSpecialTokens.end();
     if (special) {
       ids.push_back(ids_.count(word) ? ids_.at(word) : unk_);
     } else {
