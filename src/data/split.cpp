@@ -10,6 +10,7 @@
 #include "io/delimited.h"
 #include "util/atomic_file.h"
 #include "util/error.h"
+#include "util/shuffle.h"
 #include "util/utf8.h"
 
 namespace b2b {
@@ -17,14 +18,6 @@ namespace b2b {
 namespace {
 
 enum class Part { kTrain, kDev, kTest };
-
-// Fisher-Yates with our own draws: std::shuffle's output differs between standard libraries.
-void shuffle(std::vector<size_t>& items, std::mt19937_64& rng) {
-  for (size_t i = items.size(); i > 1; --i) {
-    const size_t j = static_cast<size_t>(rng() % i);
-    std::swap(items[i - 1], items[j]);
-  }
-}
 
 }  // namespace
 
@@ -66,7 +59,7 @@ SplitCounts split_dataset(const std::string& input, const TaskSpec& task,
   std::vector<Part> part(records.size(), Part::kTrain);
   std::mt19937_64 rng(options.seed);
   for (auto& [label, rows] : by_label) {  // std::map: labels in a fixed order
-    shuffle(rows, rng);
+    seeded_shuffle(rows, rng);
     const size_t n_dev = static_cast<size_t>(std::llround(rows.size() * options.dev_ratio));
     const size_t n_test = static_cast<size_t>(std::llround(rows.size() * options.test_ratio));
     for (size_t i = 0; i < rows.size(); ++i) {

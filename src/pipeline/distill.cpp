@@ -15,6 +15,7 @@
 #include "teacher/labeler.h"
 #include "util/atomic_file.h"
 #include "util/error.h"
+#include "util/shuffle.h"
 
 namespace b2b {
 
@@ -40,7 +41,7 @@ void subsample_transfer_set(const std::string& path, size_t originals, size_t ta
   std::vector<size_t> augmented(rows.size() - originals);
   std::iota(augmented.begin(), augmented.end(), originals);
   std::mt19937_64 rng(seed);
-  for (size_t i = augmented.size(); i > 1; --i) std::swap(augmented[i - 1], augmented[rng() % i]);
+  seeded_shuffle(augmented, rng);
   augmented.resize(target - originals);
   std::sort(augmented.begin(), augmented.end());
   AtomicFile out(path);

@@ -10,6 +10,7 @@
 
 #include "util/atomic_file.h"
 #include "util/error.h"
+#include "util/shuffle.h"
 
 namespace b2b {
 
@@ -301,7 +302,7 @@ PosTagger PosTagger::train(const std::vector<TaggedSentence>& sentences,
         prev = guess;
       }
     }
-    for (size_t i = order.size(); i > 1; --i) std::swap(order[i - 1], order[rng() % i]);
+    seeded_shuffle(order, rng);
     if (dev != nullptr) {
       trainer.average();
       std::fprintf(stderr, "iteration %d: dev accuracy %.4f\n", iteration + 1,

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <numeric>
 
+#include "util/shuffle.h"
+
 namespace b2b {
 
 namespace {
@@ -19,15 +21,6 @@ std::vector<int64_t> word_ids(const std::string& text, const BasicTokenizer& tok
 }
 
 size_t length_of(const EncodedExample& e) { return std::max(e.a.size(), e.b.size()); }
-
-void shuffle(std::vector<size_t>& items, std::mt19937_64& rng) {
-  for (size_t i = items.size(); i > 1; --i) std::swap(items[i - 1], items[rng() % i]);
-}
-
-template <typename T>
-void shuffle_batches(std::vector<T>& items, std::mt19937_64& rng) {
-  for (size_t i = items.size(); i > 1; --i) std::swap(items[i - 1], items[rng() % i]);
-}
 
 torch::Tensor pad(const std::vector<EncodedExample>& examples, const std::vector<size_t>& indices,
                   bool second, torch::Tensor& lengths) {
@@ -75,7 +68,8 @@ Batch collate(const std::vector<EncodedExample>& examples, const std::vector<siz
   batch.ids_a = pad(examples, indices, false, batch.lengths_a);
   if (!examples[indices[0]].b.empty()) batch.ids_b = pad(examples, indices, true, batch.lengths_b);
   batch.targets = torch::empty({static_cast<int64_t>(indices.size())}, torch::kInt64);
-  for (size_t r = 0; r < indices.size(); ++r) batch.targets[r] = examples[indices[r]].target;
+  auto* targets = batch.targets.data_ptr<int64_t>();
+  for (size_t r = 0; r < indices.size(); ++r) targets[r] = examples[indices[r]].target;
   const size_t k = examples[indices[0]].logits.size();
   if (k > 0) {
     batch.teacher_logits =
@@ -93,7 +87,7 @@ std::vector<std::vector<size_t>> training_batches(const std::vector<EncodedExamp
                                                   size_t batch_size, std::mt19937_64& rng) {
   std::vector<size_t> order(examples.size());
   std::iota(order.begin(), order.end(), 0);
-  shuffle(order, rng);
+  seeded_shuffle(order, rng);
   const size_t pool = batch_size * 50;
   std::vector<std::vector<size_t>> batches;
   for (size_t start = 0; start < order.size(); start += pool) {
@@ -106,7 +100,7 @@ std::vector<std::vector<size_t>> training_batches(const std::vector<EncodedExamp
       batches.emplace_back(it, it + std::min<ptrdiff_t>(batch_size, end - it));
     }
   }
-  shuffle_batches(batches, rng);
+  seeded_shuffle(batches, rng);
   return batches;
 }
 

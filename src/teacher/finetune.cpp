@@ -11,6 +11,7 @@
 #include "io/safetensors.h"
 #include "util/atomic_file.h"
 #include "util/error.h"
+#include "util/shuffle.h"
 #include "util/progress.h"
 
 namespace b2b {
@@ -218,7 +219,7 @@ LearningRateResult train_one_rate(const std::string& model_dir, const TaskSpec& 
     std::vector<size_t> order(train.labels.size());
     std::iota(order.begin(), order.end(), 0);
     std::mt19937_64 rng(o.seed * 1000003 + epoch);  // the epoch's order does not depend on resuming
-    for (size_t i = order.size(); i > 1; --i) std::swap(order[i - 1], order[rng() % i]);
+    seeded_shuffle(order, rng);
     Progress progress("lr " + lr_name(lr).substr(3) + " epoch " + std::to_string(epoch),
                       static_cast<int64_t>(order.size()), "ex");
     double loss_sum = 0;
