@@ -25,7 +25,7 @@ void run(Flags f, const std::string& command) {
   f.spec.augment.n_iter = f.n_iter;
   f.spec.label.device = parse_device(f.device);
   f.spec.command = command;
-  run_distill(f.spec);
+  if (!run_distill(f.spec)) return;
   std::printf("%s", read_file(f.spec.out_dir + "/report.md").c_str());
   std::printf("\nreport: %s/report.md\n", f.spec.out_dir.c_str());
 }
@@ -47,6 +47,8 @@ void add_distill_command(CLI::App& app, const std::string& command_line) {
   cmd->add_option("--conllu", s.conllu, "or a treebank to train one from");
   cmd->add_option("--from", s.from,
                   "redo from this stage on: pos, augment, label, student, baseline, report");
+  cmd->add_option("--stop-after", s.stop_after,
+                  "stop once this stage is done (e.g. label on a GPU host, train elsewhere)");
   cmd->add_flag(
       "--no-baseline", [&s](int64_t) { s.baseline = false; }, "skip the undistilled student");
   cmd->add_option("--n-iter", flags->n_iter, "augmentation samples per example (default per task)");

@@ -3,6 +3,8 @@
 #include <ATen/Parallel.h>
 
 #include <cmath>
+#include <sstream>
+#include <type_traits>
 
 namespace b2b {
 
@@ -42,6 +44,21 @@ Adadelta::Adadelta(std::vector<torch::Tensor> params, AdadeltaOptions defaults)
   TORCH_CHECK(defaults.eps() >= 0, "Adadelta: invalid eps ", defaults.eps());
 }
 
+namespace {
+// libtorch 1.x keys optimizer state by the parameter's address as a string (what its own
+// optimizers and torch::save expect); 2.x by the address itself.
+template <typename Key>
+Key state_key(const torch::Tensor& p) {
+  if constexpr (std::is_same_v<Key, std::string>) {
+    std::ostringstream key;
+    key << p.unsafeGetTensorImpl();
+    return key.str();
+  } else {
+    return p.unsafeGetTensorImpl();
+  }
+}
+}  // namespace
+
 torch::Tensor Adadelta::step(LossClosure closure) {
   torch::NoGradGuard no_grad;
   torch::Tensor loss;
@@ -56,7 +73,7 @@ torch::Tensor Adadelta::step(LossClosure closure) {
       if (!p.grad().defined()) continue;
       torch::Tensor grad = p.grad();
       if (options.weight_decay() != 0) grad = grad.add(p, options.weight_decay());
-      const std::string key = c10::guts::to_string(p.unsafeGetTensorImpl());
+      const auto key = state_key<std::decay_t<decltype(state_)>::key_type>(p);
       auto it = state_.find(key);
       if (it == state_.end()) {
         auto fresh = std::make_unique<AdadeltaParamState>();

@@ -79,11 +79,14 @@ nlohmann::json student_settings(const StudentRunSpec& s) {
 
 }  // namespace
 
-void run_distill(DistillSpec spec) {
+bool run_distill(DistillSpec spec) {
   const auto& stages = distill_stages();
-  if (!spec.from.empty() && std::find(stages.begin(), stages.end(), spec.from) == stages.end()) {
-    throw Error("--from: unknown stage '" + spec.from +
-                "' (pos, augment, label, student, baseline, report)");
+  for (const auto& [flag, stage] :
+       {std::pair{"--from", spec.from}, {"--stop-after", spec.stop_after}}) {
+    if (!stage.empty() && std::find(stages.begin(), stages.end(), stage) == stages.end()) {
+      throw Error(std::string(flag) + ": unknown stage '" + stage +
+                  "' (pos, augment, label, student, baseline, report)");
+    }
   }
   if (spec.pos_model.empty() && spec.conllu.empty())
     throw Error("distill: give --pos-model or --conllu");
@@ -97,6 +100,11 @@ void run_distill(DistillSpec spec) {
   Manifest manifest(dir + "/manifest.json");
   bool forcing = false;
   auto force = [&](const std::string& stage) { return forcing = forcing || stage == spec.from; };
+  auto stop = [&](const std::string& stage) {
+    if (stage != spec.stop_after) return false;
+    std::fprintf(stderr, "stopped after stage %s (--stop-after)\n", stage.c_str());
+    return true;
+  };
 
   const std::string pos_model = spec.conllu.empty() ? spec.pos_model : dir + "/pos.model";
   if (!spec.conllu.empty()) {
@@ -112,6 +120,7 @@ void run_distill(DistillSpec spec) {
   } else {
     force("pos");
   }
+  if (stop("pos")) return false;
 
   const std::string transfer = dir + "/transfer.tsv";
   const auto& a = spec.augment;
@@ -132,6 +141,7 @@ void run_distill(DistillSpec spec) {
            subsample_transfer_set(transfer, summary.originals, spec.transfer_size, a.seed);
        }},
       force("augment"));
+  if (stop("augment")) return false;
 
   const std::string labeled = dir + "/transfer.labeled.tsv";
   manifest.run({"label",
@@ -148,6 +158,7 @@ void run_distill(DistillSpec spec) {
                   label_file(teacher, spec.task, transfer, labeled, options);
                 }},
                force("label"));
+  if (stop("label")) return false;
 
   StudentRunSpec student = spec.student;
   student.task = spec.task;
@@ -160,6 +171,7 @@ void run_distill(DistillSpec spec) {
                 {student.out},
                 [&] { run_student_training(student); }},
                force("student"));
+  if (stop("student")) return false;
 
   StudentRunSpec baseline = spec.student;
   baseline.task = spec.task;
@@ -177,6 +189,7 @@ void run_distill(DistillSpec spec) {
   } else {
     force("baseline");
   }
+  if (stop("baseline")) return false;
 
   ReportInputs report{
       spec.task, spec.teacher_dir, student.out,        spec.baseline ? baseline.out : "", dev,
@@ -189,6 +202,7 @@ void run_distill(DistillSpec spec) {
                 {dir + "/report.md", dir + "/report.json"},
                 [&] { write_report(report); }},
                force("report"));
+  return true;
 }
 
 }  // namespace b2b

@@ -19,7 +19,8 @@ struct DistillSpec {
   TeacherRunOptions label;
   StudentRunSpec student;  // alpha 0 by default
   bool baseline = true;
-  std::string from;  // redo from this stage on
+  std::string from;        // redo from this stage on
+  std::string stop_after;  // stop once this stage is done (label on a GPU host, train elsewhere)
   int threads = 1;
   std::string command;  // the command line, for the report
 };
@@ -27,6 +28,7 @@ struct DistillSpec {
 // The stages in order, for --from.
 const std::vector<std::string>& distill_stages();
 
-void run_distill(DistillSpec spec);
+// Returns false when it stopped early (stop_after), true when the report was written.
+bool run_distill(DistillSpec spec);
 
 }  // namespace b2b

@@ -9,10 +9,11 @@
 
 #include "data/dataset.h"
 #include "io/safetensors.h"
+#include "teacher/autocast.h"
 #include "util/atomic_file.h"
 #include "util/error.h"
-#include "util/shuffle.h"
 #include "util/progress.h"
+#include "util/shuffle.h"
 
 namespace b2b {
 
@@ -136,13 +137,15 @@ std::vector<torch::Tensor> pad(const Encoded& data, const std::vector<size_t>& r
   const int64_t n = static_cast<int64_t>(rows.size()), t = static_cast<int64_t>(longest);
   auto ids = torch::zeros({n, t}, torch::kInt64), types = torch::zeros({n, t}, torch::kInt64),
        mask = torch::zeros({n, t}, torch::kInt64), labels = torch::empty({n}, torch::kInt64);
+  int64_t* id = ids.data_ptr<int64_t>();
+  int64_t* type = types.data_ptr<int64_t>();
+  int64_t* on = mask.data_ptr<int64_t>();
   for (int64_t i = 0; i < n; ++i) {
     const Encoding& e = data.encodings[rows[i]];
-    const auto len = static_cast<int64_t>(e.ids.size());
-    ids[i].slice(0, 0, len).copy_(torch::tensor(e.ids, torch::kInt64));
-    types[i].slice(0, 0, len).copy_(torch::tensor(e.type_ids, torch::kInt64));
-    mask[i].slice(0, 0, len).fill_(1);
-    labels[i] = data.labels[rows[i]];
+    std::copy(e.ids.begin(), e.ids.end(), id + i * t);
+    std::copy(e.type_ids.begin(), e.type_ids.end(), type + i * t);
+    std::fill(on + i * t, on + i * t + e.ids.size(), 1);
+    labels.data_ptr<int64_t>()[i] = data.labels[rows[i]];
   }
   return {ids, types, mask, labels};
 }
@@ -207,7 +210,7 @@ LearningRateResult train_one_rate(const std::string& model_dir, const TaskSpec& 
     load_bert_weights(teacher.model, SafetensorsFile(work_dir + "/last/model.safetensors"), false);
     std::fprintf(stderr, "lr %g: resuming after epoch %d\n", lr, first_epoch - 1);
   }
-  teacher.model->to(o.device, o.bf16 ? torch::kBFloat16 : torch::kFloat32);
+  teacher.model->to(o.device, torch::kFloat32);  // --bf16 is autocast: float32 master weights
   teacher.model->train();
   auto optimizer = make_optimizer(teacher, o, lr);
   if (first_epoch > 1) torch::load(*optimizer, work_dir + "/last/optimizer.pt");
@@ -222,7 +225,8 @@ LearningRateResult train_one_rate(const std::string& model_dir, const TaskSpec& 
     seeded_shuffle(order, rng);
     Progress progress("lr " + lr_name(lr).substr(3) + " epoch " + std::to_string(epoch),
                       static_cast<int64_t>(order.size()), "ex");
-    double loss_sum = 0;
+    // The loss stays on the device; reading it every step would wait for the GPU each time.
+    torch::Tensor loss_sum = torch::zeros({}, torch::TensorOptions(o.device));
     const auto start = Clock::now();
     for (size_t b = 0; b < order.size(); b += o.batch) {
       const std::vector<size_t> rows(order.begin() + b,
@@ -233,26 +237,35 @@ LearningRateResult train_one_rate(const std::string& model_dir, const TaskSpec& 
                                : std::max(0.0, (total_steps - step) / (total_steps - warmup_steps));
       for (auto& group : optimizer->param_groups()) group.options().set_lr(lr * scale);
       optimizer->zero_grad();
-      const auto logits = teacher.model->forward(batch[0].to(o.device), batch[1].to(o.device),
-                                                 batch[2].to(o.device));
-      const auto loss =
-          torch::nn::functional::cross_entropy(logits.to(torch::kFloat32), batch[3].to(o.device));
+      torch::Tensor loss;
+      {
+        AutocastGuard autocast(o.device.type(), o.bf16);
+        const auto logits = teacher.model->forward(batch[0].to(o.device), batch[1].to(o.device),
+                                                   batch[2].to(o.device));
+        loss =
+            torch::nn::functional::cross_entropy(logits.to(torch::kFloat32), batch[3].to(o.device));
+      }
       loss.backward();
       torch::nn::utils::clip_grad_norm_(teacher.model->parameters(), o.clip_norm);
       optimizer->step();
       ++step;
-      loss_sum += loss.item<double>();
-      char note[48];
-      std::snprintf(note, sizeof note, "loss %.4f", loss_sum / (b / o.batch + 1));
-      progress.set_note(note);
+      loss_sum += loss.detach();
+      const size_t done = b / o.batch + 1;
+      if (done % 50 == 0) {
+        char note[48];
+        std::snprintf(note, sizeof note, "loss %.4f", loss_sum.item<double>() / done);
+        progress.set_note(note);
+      }
       progress.add(static_cast<int64_t>(rows.size()));
     }
+    const double train_loss = loss_sum.item<double>() / steps_per_epoch;  // waits for the GPU
+    const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
     progress.finish();
     const double accuracy = dev_accuracy(teacher, dev, task.is_pair(), o);
-    const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
     std::fprintf(stderr,
-                 "lr %g epoch %d: train loss %.4f, dev accuracy %.4f, %.1f s (%.1f steps/s)\n", lr,
-                 epoch, loss_sum / steps_per_epoch, accuracy, seconds, steps_per_epoch / seconds);
+                 "lr %g epoch %d: train loss %.4f, dev accuracy %.4f, training %.1f s (%.2f "
+                 "steps/s)\n",
+                 lr, epoch, train_loss, accuracy, seconds, steps_per_epoch / seconds);
     if (accuracy > result.best_dev_accuracy) {
       result.best_dev_accuracy = accuracy;
       result.best_epoch = epoch;
