@@ -1,0 +1,93 @@
+#include <pthread.h>
+
+#include <atomic>
+#include <csignal>
+#include <cstdio>
+#include <cstring>
+#include <thread>
+
+#include "cli/commands.h"
+#include "cli/common.h"
+#include "serve/server.h"
+#include "util/error.h"
+
+namespace b2b::cli {
+
+namespace {
+
+struct Flags {
+  std::string model;
+  ServeOptions options;
+};
+
+// SIGINT and SIGTERM are blocked in every thread (so this must come before any thread is
+// started, torch's included) and taken by one waiting thread, which stops the server:
+// requests in flight are answered, then listen() returns.
+class ShutdownOnSignal {
+ public:
+  ShutdownOnSignal() {
+    sigemptyset(&signals_);
+    sigaddset(&signals_, SIGINT);
+    sigaddset(&signals_, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &signals_, nullptr);
+  }
+  void stop_on_signal(PredictionServer& server) {
+    waiter_ = std::thread([this, &server] {
+      int signal = 0;
+      sigwait(&signals_, &signal);
+      if (!done_) std::fprintf(stderr, "serve: %s, shutting down\n", strsignal(signal));
+      server.stop();
+    });
+  }
+  ~ShutdownOnSignal() {
+    if (!waiter_.joinable()) return;
+    done_ = true;
+    pthread_kill(waiter_.native_handle(), SIGTERM);  // wakes the waiter if no signal came
+    waiter_.join();
+  }
+
+ private:
+  sigset_t signals_;
+  std::atomic<bool> done_{false};
+  std::thread waiter_;
+};
+
+void run(const Flags& f) {
+  ShutdownOnSignal shutdown;
+  torch::set_num_threads(std::max(1, f.options.threads));
+  if (f.options.max_batch == 0) throw Error("--max-batch must be positive");
+  if (!(f.options.max_wait_ms >= 0)) throw Error("--max-wait-ms must be >= 0");
+  PredictionServer server(load_student(f.model), f.options);
+  shutdown.stop_on_signal(server);
+  const int port = server.bind();
+  std::printf("listening on http://%s:%d (POST /predict, GET /health, GET /info)\n",
+              f.options.host.c_str(), port);
+  std::fflush(stdout);
+  server.listen();
+  std::fprintf(stderr, "serve: stopped after %s\n", server.stats().c_str());
+}
+
+}  // namespace
+
+void add_serve_command(CLI::App& app) {
+  auto flags = std::make_shared<Flags>();
+  auto& o = flags->options;
+  auto* cmd = app.add_subcommand(
+      "serve", "HTTP JSON server for a student: POST /predict, GET /health, GET /info");
+  cmd->add_option("--model", flags->model, "student directory")->required();
+  cmd->add_option("--host", o.host)->capture_default_str();
+  cmd->add_option("--port", o.port, "0 picks a free port (printed on stdout)")
+      ->capture_default_str();
+  cmd->add_option("--threads", o.threads, "torch threads for the model")->capture_default_str();
+  cmd->add_option("--http-threads", o.http_threads,
+                  "connection threads (default 128; a kept-alive connection holds one)");
+  cmd->add_option("--max-batch", o.max_batch, "sentences per forward pass")->capture_default_str();
+  cmd->add_option("--max-wait-ms", o.max_wait_ms,
+                  "longest wait for a batch to fill while requests are arriving")
+      ->capture_default_str();
+  cmd->add_option("--max-body-bytes", o.max_body_bytes, "larger bodies get 413")
+      ->capture_default_str();
+  cmd->final_callback([flags] { run(*flags); });
+}
+
+}  // namespace b2b::cli

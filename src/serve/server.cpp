@@ -1,0 +1,313 @@
+#include "serve/server.h"
+
+#include <httplib.h>
+
+#include <atomic>
+#include <cctype>
+#include <cmath>
+
+#include "serve/micro_batcher.h"
+#include "student/inference.h"
+#include "text/basic_tokenizer.h"
+#include "util/error.h"
+#include "util/utf8.h"
+
+namespace b2b {
+
+namespace {
+
+using Json = nlohmann::json;
+
+// Dumps without throwing on invalid UTF-8 (an error message may quote the bad bytes).
+std::string dump(const Json& j) { return j.dump(-1, ' ', false, Json::error_handler_t::replace); }
+
+const char* status_text(int status) {
+  switch (status) {
+    case 400:
+      return "bad request";
+    case 404:
+      return "not found: the endpoints are POST /predict, GET /health and GET /info";
+    case 405:
+      return "method not allowed";
+    case 413:
+      return "request body too large (see --max-body-bytes)";
+    case 415:
+      return "unsupported content type: send application/json";
+    default:
+      return status >= 500 ? "internal error" : "request refused";
+  }
+}
+
+void send_error(httplib::Response& res, int status, const std::string& message) {
+  res.status = status;
+  res.set_content(dump(Json{{"error", message}}), "application/json");
+}
+
+Example text_example(std::string a, std::string b = "") {
+  Example e;
+  e.text_a = std::move(a);
+  e.text_b = std::move(b);
+  return e;
+}
+
+std::string string_field(const Json& object, const char* name, const std::string& where) {
+  const auto it = object.find(name);
+  if (it == object.end())
+    throw RequestError(400, where + ": missing field \"" + std::string(name) + "\"");
+  if (!it->is_string())
+    throw RequestError(400, where + ": \"" + std::string(name) + "\" must be a string");
+  return it->get<std::string>();
+}
+
+const Json& nonempty_list(const Json& body, const char* name) {
+  const Json& list = body[name];
+  if (!list.is_array()) throw RequestError(400, "\"" + std::string(name) + "\" must be a list");
+  if (list.empty()) throw RequestError(400, "\"" + std::string(name) + "\" is empty");
+  return list;
+}
+
+Example pair_item(const Json& item, const std::string& where) {
+  if (item.is_array()) {
+    if (item.size() != 2 || !item[0].is_string() || !item[1].is_string())
+      throw RequestError(400, where + ": a pair is [text_a, text_b], two strings");
+    return text_example(item[0].get<std::string>(), item[1].get<std::string>());
+  }
+  if (!item.is_object())
+    throw RequestError(400, where + ": a pair is {\"text_a\": ..., \"text_b\": ...}");
+  return text_example(string_field(item, "text_a", where), string_field(item, "text_b", where));
+}
+
+void parse_single(const Json& body, PredictRequest& request) {
+  if (body.contains("text")) {
+    request.examples.push_back(text_example(string_field(body, "text", "body")));
+  } else if (body.contains("texts")) {
+    const Json& list = nonempty_list(body, "texts");
+    for (size_t i = 0; i < list.size(); ++i) {
+      if (!list[i].is_string())
+        throw RequestError(400, "texts[" + std::to_string(i) + "] must be a string");
+      request.examples.push_back(text_example(list[i].get<std::string>()));
+    }
+    request.list = true;
+  } else if (body.contains("text_a") || body.contains("pairs")) {
+    throw RequestError(400,
+                       "this model classifies single sentences: send {\"text\": ...} or "
+                       "{\"texts\": [...]}");
+  } else {
+    throw RequestError(400, "missing field \"text\" (or \"texts\")");
+  }
+}
+
+void parse_pairs(const Json& body, PredictRequest& request) {
+  if (body.contains("text_a") || body.contains("text_b")) {
+    request.examples.push_back(pair_item(body, "body"));
+  } else if (body.contains("pairs")) {
+    const Json& list = nonempty_list(body, "pairs");
+    for (size_t i = 0; i < list.size(); ++i)
+      request.examples.push_back(pair_item(list[i], "pairs[" + std::to_string(i) + "]"));
+    request.list = true;
+  } else if (body.contains("text") || body.contains("texts")) {
+    throw RequestError(400,
+                       "this model classifies sentence pairs: send {\"text_a\": ..., "
+                       "\"text_b\": ...} or {\"pairs\": [...]}");
+  } else {
+    throw RequestError(400, "missing fields \"text_a\" and \"text_b\" (or \"pairs\")");
+  }
+}
+
+bool is_json_content_type(std::string type) {
+  for (auto& c : type) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return type.rfind("application/json", 0) == 0;
+}
+
+}  // namespace
+
+PredictRequest parse_predict_request(const std::string& body, const TaskSpec& task) {
+  if (!is_valid_utf8(body)) throw RequestError(400, "the body is not valid UTF-8");
+  Json json;
+  try {
+    json = Json::parse(body);
+  } catch (const Json::parse_error& e) {
+    throw RequestError(400, std::string("invalid JSON: ") + e.what());
+  }
+  if (!json.is_object()) throw RequestError(400, "the body must be a JSON object");
+  PredictRequest request;
+  if (task.is_pair()) {
+    parse_pairs(json, request);
+  } else {
+    parse_single(json, request);
+  }
+  return request;
+}
+
+Json prediction_json(const float* logits, const TaskSpec& task) {
+  const int k = task.num_labels();
+  int best = 0;
+  float top = logits[0];
+  for (int c = 1; c < k; ++c) {
+    if (logits[c] > top) top = logits[c], best = c;
+  }
+  double total = 0;
+  for (int c = 0; c < k; ++c) total += std::exp(static_cast<double>(logits[c] - top));
+  Json row = {
+      {"label", task.labels[best]}, {"probabilities", Json::array()}, {"logits", Json::array()}};
+  for (int c = 0; c < k; ++c) {
+    row["probabilities"].push_back(static_cast<float>(std::exp(logits[c] - top) / total));
+    row["logits"].push_back(logits[c]);
+  }
+  return row;
+}
+
+struct PredictionServer::Impl {
+  Impl(Student s, const ServeOptions& o)
+      : student(std::move(s)),
+        options(o),
+        batcher(
+            [this](const std::vector<EncodedExample>& examples) {
+              return predict_logits(student.model, examples, options.max_batch);
+            },
+            {std::max<size_t>(o.max_batch, 1),
+             std::chrono::microseconds(static_cast<int64_t>(o.max_wait_ms * 1000))},
+            [threads = o.threads] { at::set_num_threads(std::max(1, threads)); }) {}
+
+  void predict(const httplib::Request& req, httplib::Response& res);
+  void route();
+
+  Student student;
+  ServeOptions options;
+  BasicTokenizer tokenizer;
+  MicroBatcher batcher;
+  httplib::Server http;
+  std::atomic<bool> stopping{false};
+};
+
+// Pairs MicroBatcher::announce with submit or withdraw, whatever path the handler takes.
+class Arrival {
+ public:
+  explicit Arrival(MicroBatcher& batcher) : batcher_(batcher) { batcher_.announce(); }
+  ~Arrival() {
+    if (!submitted_) batcher_.withdraw();
+  }
+  torch::Tensor submit(std::vector<EncodedExample> examples) {
+    submitted_ = true;
+    return batcher_.submit(std::move(examples));
+  }
+
+ private:
+  MicroBatcher& batcher_;
+  bool submitted_ = false;
+};
+
+void PredictionServer::Impl::predict(const httplib::Request& req, httplib::Response& res) {
+  Arrival arrival(batcher);
+  try {
+    if (!is_json_content_type(req.get_header_value("Content-Type")))
+      throw RequestError(415, status_text(415));
+    const TaskSpec& task = student.config.task;
+    Dataset data;
+    PredictRequest request = parse_predict_request(req.body, task);
+    data.examples = std::move(request.examples);
+    const torch::Tensor logits =
+        arrival.submit(encode_examples(data, tokenizer, student.vocab, task.is_pair()))
+            .contiguous();
+    const float* row = logits.data_ptr<float>();
+    const int k = task.num_labels();
+    Json answer;
+    if (request.list) {
+      answer["predictions"] = Json::array();
+      for (int64_t i = 0; i < logits.size(0); ++i)
+        answer["predictions"].push_back(prediction_json(row + i * k, task));
+    } else {
+      answer = prediction_json(row, task);
+    }
+    res.set_content(dump(answer), "application/json");
+  } catch (const RequestError& e) {
+    send_error(res, e.status, e.what());
+  }
+}
+
+void PredictionServer::Impl::route() {
+  const int threads = options.http_threads > 0 ? options.http_threads : 128;
+  http.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
+  http.set_payload_max_length(options.max_body_bytes);
+  http.set_keep_alive_max_count(1000);
+  http.set_tcp_nodelay(true);
+  http.Post("/predict",
+            [this](const httplib::Request& req, httplib::Response& res) { predict(req, res); });
+  http.Get("/health", [](const httplib::Request&, httplib::Response& res) {
+    res.set_content(R"({"status":"ok"})", "application/json");
+  });
+  const std::string info_body = dump(PredictionServer::info_of(student, options));
+  http.Get("/info", [info_body](const httplib::Request&, httplib::Response& res) {
+    res.set_content(info_body, "application/json");
+  });
+  // Statuses the library sets itself (404, 413, ...) get a JSON body too.
+  http.set_error_handler([](const httplib::Request&, httplib::Response& res) {
+    if (res.body.empty()) send_error(res, res.status, status_text(res.status));
+  });
+  http.set_exception_handler(
+      [](const httplib::Request&, httplib::Response& res, std::exception_ptr error) {
+        std::string message = "internal error";
+        try {
+          std::rethrow_exception(error);
+        } catch (const std::exception& e) {
+          message += std::string(": ") + e.what();
+        } catch (...) {
+        }
+        send_error(res, 500, message);
+      });
+}
+
+PredictionServer::PredictionServer(Student student, ServeOptions options)
+    : impl_(std::make_unique<Impl>(std::move(student), options)) {
+  impl_->route();
+}
+
+PredictionServer::~PredictionServer() = default;
+
+int PredictionServer::bind() {
+  const auto& o = impl_->options;
+  const int port = o.port == 0 ? impl_->http.bind_to_any_port(o.host)
+                               : (impl_->http.bind_to_port(o.host, o.port) ? o.port : -1);
+  if (port <= 0) {
+    throw Error("serve: cannot listen on " + o.host + ":" + std::to_string(o.port) +
+                " (port in use, or not an address of this machine)");
+  }
+  return port;
+}
+
+void PredictionServer::listen() {
+  if (!impl_->stopping) impl_->http.listen_after_bind();
+}
+
+void PredictionServer::stop() {
+  impl_->stopping = true;
+  impl_->http.stop();
+}
+
+Json PredictionServer::info_of(const Student& student, const ServeOptions& options) {
+  const StudentConfig& c = student.config;
+  return {{"name", "bert2bilstm"},
+          {"version", B2B_VERSION},
+          {"task", c.task.describe()},
+          {"labels", c.task.labels},
+          {"pair", c.task.is_pair()},
+          {"embedding_mode", embedding_mode_name(c.embedding_mode)},
+          {"vocabulary", c.vocab_size},
+          {"embedding_dim", c.embedding_dim},
+          {"hidden", c.hidden_size},
+          {"fc", c.fc_size},
+          {"parameters", student.model->count_parameters(true)},
+          {"parameters_without_embeddings", student.model->count_parameters(false)},
+          {"max_batch", options.max_batch},
+          {"max_wait_ms", options.max_wait_ms}};
+}
+
+Json PredictionServer::info() const { return info_of(impl_->student, impl_->options); }
+
+std::string PredictionServer::stats() const {
+  const MicroBatcherStats s = impl_->batcher.stats();
+  return std::to_string(s.requests) + " requests, " + std::to_string(s.sentences) +
+         " sentences in " + std::to_string(s.batches) + " batches";
+}
+
+}  // namespace b2b

@@ -1,0 +1,61 @@
+#pragma once
+// `serve`: the student behind HTTP/JSON (cpp-httplib). POST /predict, GET /health, GET /info.
+// Handler threads parse and tokenize; one MicroBatcher worker runs the model.
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "data/dataset.h"
+#include "student/checkpoint.h"
+
+namespace b2b {
+
+struct ServeOptions {
+  std::string host = "127.0.0.1";
+  int port = 8080;       // 0: any free port (bind() says which)
+  int threads = 1;       // torch threads for the model
+  int http_threads = 0;  // connection threads; 0: 128 (a kept-alive connection holds one)
+  size_t max_batch = 64;
+  double max_wait_ms = 2;
+  size_t max_body_bytes = 1 << 20;
+};
+
+// A request the server refuses: HTTP status and message.
+class RequestError : public std::runtime_error {
+ public:
+  RequestError(int status, const std::string& message)
+      : std::runtime_error(message), status(status) {}
+  int status;
+};
+
+// A /predict body for a model of `task`: {"text": s} or {"texts": [s, ...]} for single-sentence
+// models; {"text_a": a, "text_b": b} or {"pairs": [{"text_a": a, "text_b": b} or [a, b], ...]}
+// for pair models. `list` is true for the list forms (the answer is {"predictions": [...]}).
+struct PredictRequest {
+  std::vector<Example> examples;
+  bool list = false;
+};
+PredictRequest parse_predict_request(const std::string& body, const TaskSpec& task);
+
+// {"label", "probabilities", "logits"} for one row of (N, k) logits.
+nlohmann::json prediction_json(const float* logits, const TaskSpec& task);
+
+class PredictionServer {
+ public:
+  PredictionServer(Student student, ServeOptions options);
+  ~PredictionServer();
+  int bind();                   // binds host:port and returns the port; throws Error when it cannot
+  void listen();                // answers requests until stop()
+  void stop();                  // safe from any thread
+  nlohmann::json info() const;  // what GET /info answers
+  std::string stats() const;    // requests, batches, sentences so far
+
+ private:
+  static nlohmann::json info_of(const Student& student, const ServeOptions& options);
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace b2b

@@ -1,0 +1,337 @@
+// The server: micro-batching, request parsing, and the `serve` program end to end over HTTP
+// (answers equal to `predict`, 4xx JSON errors for bad requests, shutdown on SIGTERM).
+#include <gtest/gtest.h>
+#include <httplib.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <thread>
+
+#include "serve/micro_batcher.h"
+#include "serve/server.h"
+#include "test_util.h"
+#include "util/atomic_file.h"
+
+namespace b2b {
+namespace {
+
+using Json = nlohmann::json;
+
+// A stand-in model: row i of the logits is (first word id of example i, batch size).
+struct RecordingModel {
+  std::vector<size_t> batch_sizes;
+  torch::Tensor operator()(const std::vector<EncodedExample>& examples) {
+    batch_sizes.push_back(examples.size());
+    auto logits = torch::empty({static_cast<int64_t>(examples.size()), 2});
+    for (size_t i = 0; i < examples.size(); ++i) {
+      logits[i][0] = static_cast<float>(examples[i].a[0]);
+      logits[i][1] = static_cast<float>(examples.size());
+    }
+    return logits;
+  }
+};
+
+// Releases the waiting threads once `count` have arrived (std::barrier is C++20).
+class Latch {
+ public:
+  explicit Latch(int count) : count_(count) {}
+  void arrive_and_wait() {
+    std::unique_lock<std::mutex> lock(mutex_);
+    if (--count_ == 0) released_.notify_all();
+    released_.wait(lock, [&] { return count_ == 0; });
+  }
+
+ private:
+  int count_;
+  std::mutex mutex_;
+  std::condition_variable released_;
+};
+
+std::vector<EncodedExample> examples_with_ids(std::vector<int64_t> ids) {
+  std::vector<EncodedExample> out;
+  for (int64_t id : ids) {
+    EncodedExample e;
+    e.a = {id};
+    out.push_back(e);
+  }
+  return out;
+}
+
+TEST(MicroBatcherTest, RequestsParsedTogetherShareOneBatchAndGetTheirOwnRows) {
+  RecordingModel model;
+  MicroBatcher batcher(std::ref(model), {64, std::chrono::seconds(30)});
+  constexpr int kRequests = 12;
+  Latch all_announced(kRequests);
+  std::vector<torch::Tensor> answers(kRequests);
+  std::vector<std::thread> clients;
+  for (int r = 0; r < kRequests; ++r) {
+    clients.emplace_back([&, r] {
+      batcher.announce();
+      all_announced.arrive_and_wait();
+      answers[r] = batcher.submit(examples_with_ids({100 + r, 200 + r}));
+    });
+  }
+  for (auto& t : clients) t.join();
+  ASSERT_EQ(model.batch_sizes, std::vector<size_t>{2 * kRequests});  // one forward pass
+  for (int r = 0; r < kRequests; ++r) {
+    ASSERT_EQ(answers[r].size(0), 2);
+    EXPECT_EQ(answers[r][0][0].item<float>(), 100 + r);
+    EXPECT_EQ(answers[r][1][0].item<float>(), 200 + r);
+  }
+  const auto stats = batcher.stats();
+  EXPECT_EQ(stats.requests, static_cast<size_t>(kRequests));
+  EXPECT_EQ(stats.batches, 1u);
+}
+
+TEST(MicroBatcherTest, BatchesStopAtMaxBatchSentences) {
+  RecordingModel model;
+  MicroBatcher batcher(std::ref(model), {4, std::chrono::seconds(30)});
+  constexpr int kRequests = 10;
+  Latch all_announced(kRequests);
+  std::vector<std::thread> clients;
+  for (int r = 0; r < kRequests; ++r) {
+    clients.emplace_back([&, r] {
+      batcher.announce();
+      all_announced.arrive_and_wait();
+      EXPECT_EQ(batcher.submit(examples_with_ids({r}))[0][0].item<float>(), r);
+    });
+  }
+  for (auto& t : clients) t.join();
+  size_t total = 0;
+  for (size_t size : model.batch_sizes) {
+    EXPECT_LE(size, 4u);
+    total += size;
+  }
+  EXPECT_EQ(total, static_cast<size_t>(kRequests));
+  EXPECT_GE(model.batch_sizes.size(), 3u);
+}
+
+TEST(MicroBatcherTest, ALoneRequestDoesNotWaitForTheDeadline) {
+  RecordingModel model;
+  MicroBatcher batcher(std::ref(model), {64, std::chrono::seconds(120)});
+  const auto start = std::chrono::steady_clock::now();
+  batcher.announce();
+  EXPECT_EQ(batcher.submit(examples_with_ids({7}))[0][0].item<float>(), 7);
+  // Nothing else was arriving, so it ran at once rather than after max_wait (120 s).
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(60));
+}
+
+TEST(MicroBatcherTest, AModelErrorReachesEveryRequestOfTheBatch) {
+  MicroBatcher batcher(
+      [](const std::vector<EncodedExample>&) -> torch::Tensor {
+        throw std::runtime_error("model failed");
+      },
+      {64, std::chrono::milliseconds(1)});
+  EXPECT_THROW(batcher.submit(examples_with_ids({1})), std::runtime_error);
+  EXPECT_THROW(batcher.submit(examples_with_ids({2})), std::runtime_error);
+}
+
+TaskSpec sst2() { return parse_task("sst2"); }
+TaskSpec pair_task() { return parse_task("tsv:text_a=0,text_b=1,label=2,labels=no|yes"); }
+
+int status_of(const std::string& body, const TaskSpec& task) {
+  try {
+    parse_predict_request(body, task);
+  } catch (const RequestError& e) {
+    return e.status;
+  }
+  return 200;
+}
+
+TEST(PredictRequestTest, ReadsEveryForm) {
+  auto one = parse_predict_request(R"({"text": "a fine film"})", sst2());
+  ASSERT_EQ(one.examples.size(), 1u);
+  EXPECT_EQ(one.examples[0].text_a, "a fine film");
+  EXPECT_FALSE(one.list);
+  auto many = parse_predict_request(R"({"texts": ["good", "bad", ""]})", sst2());
+  EXPECT_EQ(many.examples.size(), 3u);
+  EXPECT_TRUE(many.list);
+  auto pair = parse_predict_request(R"({"text_a": "a dog runs", "text_b": "an animal moves"})",
+                                    pair_task());
+  EXPECT_EQ(pair.examples[0].text_b, "an animal moves");
+  auto pairs = parse_predict_request(R"({"pairs": [{"text_a": "x", "text_b": "y"}, ["p", "q"]]})",
+                                     pair_task());
+  ASSERT_EQ(pairs.examples.size(), 2u);
+  EXPECT_EQ(pairs.examples[1].text_a, "p");
+  EXPECT_TRUE(pairs.list);
+}
+
+TEST(PredictRequestTest, RefusesMalformedBodiesWith400) {
+  for (const char* body : {"", "{", "[1, 2]", "\"text\"", "{}", R"({"text": 5})",
+                           R"({"texts": "one"})", R"({"texts": []})", R"({"texts": ["a", 3]})",
+                           R"({"text_a": "x", "text_b": "y"})", "{\"text\": \"bad \xff\"}"}) {
+    EXPECT_EQ(status_of(body, sst2()), 400) << body;
+  }
+  for (const char* body : {R"({"text": "x"})", R"({"text_a": "x"})", R"({"pairs": [["x"]]})",
+                           R"({"pairs": [{"text_a": "x", "text_b": 1}]})", R"({"pairs": []})"}) {
+    EXPECT_EQ(status_of(body, pair_task()), 400) << body;
+  }
+}
+
+TEST(PredictRequestTest, ProbabilitiesAreTheSoftmaxOfTheLogits) {
+  const float logits[2] = {1.0f, 3.0f};
+  const Json row = prediction_json(logits, sst2());
+  EXPECT_EQ(row["label"], "1");
+  EXPECT_NEAR(row["probabilities"][1].get<double>(), 1 / (1 + std::exp(-2.0)), 1e-6);
+  EXPECT_NEAR(row["probabilities"][0].get<double>() + row["probabilities"][1].get<double>(), 1,
+              1e-6);
+  EXPECT_EQ(row["logits"][1].get<float>(), 3.0f);
+}
+
+// `bert2bilstm serve` as a child process, on a port the system picks.
+class ServerProcess {
+ public:
+  explicit ServerProcess(const std::string& args) {
+    int out[2];
+    if (pipe(out) != 0) throw std::runtime_error("pipe");
+    pid_ = fork();
+    if (pid_ == 0) {
+      dup2(out[1], STDOUT_FILENO);
+      close(out[0]);
+      const std::string command = std::string(B2B_BINARY) + " serve --port 0 " + args;
+      execl("/bin/sh", "sh", "-c", ("exec " + command).c_str(), static_cast<char*>(nullptr));
+      _exit(127);
+    }
+    close(out[1]);
+    std::string line;
+    char c;
+    while (read(out[0], &c, 1) == 1 && c != '\n') line += c;
+    close(out[0]);
+    const size_t colon = line.rfind(':');
+    if (line.rfind("listening on http://127.0.0.1:", 0) == 0 && colon != std::string::npos)
+      port_ = std::stoi(line.substr(colon + 1));
+  }
+  ~ServerProcess() {
+    if (pid_ > 0 && !stopped_) {
+      kill(pid_, SIGKILL);
+      waitpid(pid_, nullptr, 0);
+    }
+  }
+  int port() const { return port_; }
+  // SIGTERM, then the exit status (-1 if it did not end by itself).
+  int terminate() {
+    kill(pid_, SIGTERM);
+    int status = 0;
+    waitpid(pid_, &status, 0);
+    stopped_ = true;
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  }
+
+ private:
+  pid_t pid_ = -1;
+  int port_ = 0;
+  bool stopped_ = false;
+};
+
+std::vector<Json> predict_json_lines(const std::string& model, const std::string& sentences) {
+  const auto result = test::run_cli("predict --json --model " + model, sentences);
+  EXPECT_EQ(result.exit_code, 0) << result.err;
+  std::vector<Json> rows;
+  std::istringstream in(result.out);
+  std::string line;
+  while (std::getline(in, line)) rows.push_back(Json::parse(line));
+  return rows;
+}
+
+void expect_same_prediction(const Json& served, const Json& predicted) {
+  EXPECT_EQ(served["label"], predicted["label"]);
+  ASSERT_EQ(served["logits"].size(), predicted["logits"].size());
+  for (size_t c = 0; c < served["logits"].size(); ++c) {
+    EXPECT_NEAR(served["logits"][c].get<double>(), predicted["logits"][c].get<double>(), 1e-5);
+    EXPECT_NEAR(served["probabilities"][c].get<double>(),
+                predicted["probabilities"][c].get<double>(), 1e-5);
+  }
+}
+
+void expect_json_error(const httplib::Result& result, int status) {
+  ASSERT_TRUE(result) << "no answer";
+  EXPECT_EQ(result->status, status) << result->body;
+  EXPECT_EQ(result->get_header_value("Content-Type"), "application/json");
+  const Json body = Json::parse(result->body, nullptr, false);
+  ASSERT_TRUE(body.is_object()) << result->body;
+  EXPECT_TRUE(body.contains("error")) << result->body;
+}
+
+TEST(ServeTest, AnswersLikePredictRefusesBadRequestsAndStopsOnSigterm) {
+  test::TempDir dir;
+  std::istringstream train_rows(read_file(test::shared("data/glue/SST-2/train.tsv")));
+  std::string line, head;
+  for (int i = 0; i <= 3000 && std::getline(train_rows, line); ++i) head += line + "\n";
+  const std::string model = dir.path("student");
+  const auto trained =
+      test::run_cli("student train --task sst2 --train " + dir.write("train.tsv", head) +
+                    " --dev " + test::shared("data/glue/SST-2/dev.tsv") + " --out " + model +
+                    " --epochs 2 --patience 0 --hidden 32 --fc 32 --embedding-dim 32 --threads 2");
+  ASSERT_EQ(trained.exit_code, 0) << trained.err;
+
+  ServerProcess server("--model " + model + " --max-body-bytes 4096 --threads 1");
+  ASSERT_GT(server.port(), 0) << "the server did not print its port";
+  httplib::Client client("127.0.0.1", server.port());
+  const std::vector<std::string> sentences = {"a gripping , funny and moving film",
+                                              "dull , lifeless and far too long", "not bad at all",
+                                              "the worst movie of the year", ""};
+  std::string stdin_text;
+  for (const auto& s : sentences) stdin_text += s + "\n";
+  const std::vector<Json> expected = predict_json_lines(model, stdin_text);
+  ASSERT_EQ(expected.size(), sentences.size());
+
+  // One sentence per request, from several clients at once (they get micro-batched).
+  std::vector<std::thread> clients;
+  for (int t = 0; t < 4; ++t) {
+    clients.emplace_back([&, t] {
+      httplib::Client own("127.0.0.1", server.port());
+      for (int i = 0; i < 10; ++i) {
+        const size_t s = (t + i) % sentences.size();
+        const auto res =
+            own.Post("/predict", Json{{"text", sentences[s]}}.dump(), "application/json");
+        ASSERT_TRUE(res);
+        ASSERT_EQ(res->status, 200) << res->body;
+        expect_same_prediction(Json::parse(res->body), expected[s]);
+      }
+    });
+  }
+  for (auto& t : clients) t.join();
+  const auto listed =
+      client.Post("/predict", Json{{"texts", sentences}}.dump(), "application/json");
+  ASSERT_TRUE(listed);
+  ASSERT_EQ(listed->status, 200);
+  const Json predictions = Json::parse(listed->body)["predictions"];
+  ASSERT_EQ(predictions.size(), sentences.size());
+  for (size_t s = 0; s < sentences.size(); ++s) expect_same_prediction(predictions[s], expected[s]);
+
+  const auto health = client.Get("/health");
+  ASSERT_TRUE(health);
+  EXPECT_EQ(health->status, 200);
+  const auto info = client.Get("/info");
+  ASSERT_TRUE(info);
+  const Json about = Json::parse(info->body);
+  EXPECT_EQ(about["labels"], Json({"0", "1"}));
+  EXPECT_EQ(about["hidden"], 32);
+  EXPECT_GT(about["parameters"].get<int64_t>(),
+            about["parameters_without_embeddings"].get<int64_t>());
+
+  expect_json_error(client.Post("/predict", "{\"text\": ", "application/json"), 400);
+  expect_json_error(client.Post("/predict", R"({"text": 5})", "application/json"), 400);
+  expect_json_error(client.Post("/predict", R"({"sentence": "x"})", "application/json"), 400);
+  expect_json_error(client.Post("/predict", R"({"texts": []})", "application/json"), 400);
+  expect_json_error(client.Post("/predict", "{\"text\": \"bad \xff\"}", "application/json"), 400);
+  expect_json_error(client.Post("/predict", R"({"text": "x"})", "text/plain"), 415);
+  expect_json_error(
+      client.Post("/predict", Json{{"text", std::string(5000, 'a')}}.dump(), "application/json"),
+      413);
+  expect_json_error(client.Get("/nowhere"), 404);
+  const auto still = client.Get("/health");  // still answering after all of that
+  ASSERT_TRUE(still);
+  EXPECT_EQ(still->status, 200);
+
+  EXPECT_EQ(server.terminate(), 0);
+}
+
+}  // namespace
+}  // namespace b2b
