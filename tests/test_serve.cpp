@@ -63,17 +63,17 @@ std::vector<EncodedExample> examples_with_ids(std::vector<int64_t> ids) {
   return out;
 }
 
-TEST(MicroBatcherTest, RequestsParsedTogetherShareOneBatchAndGetTheirOwnRows) {
+TEST(MicroBatcherTest, OneRequestPerClientMakesOneBatchAndEachGetsItsOwnRows) {
   RecordingModel model;
   MicroBatcher batcher(std::ref(model), {64, std::chrono::seconds(30)});
   constexpr int kRequests = 12;
-  Latch all_announced(kRequests);
+  for (int r = 0; r < kRequests; ++r) batcher.client_connected();
+  Latch all_ready(kRequests);
   std::vector<torch::Tensor> answers(kRequests);
   std::vector<std::thread> clients;
   for (int r = 0; r < kRequests; ++r) {
     clients.emplace_back([&, r] {
-      batcher.announce();
-      all_announced.arrive_and_wait();
+      all_ready.arrive_and_wait();
       answers[r] = batcher.submit(examples_with_ids({100 + r, 200 + r}));
     });
   }
@@ -93,13 +93,14 @@ TEST(MicroBatcherTest, BatchesStopAtMaxBatchSentences) {
   RecordingModel model;
   MicroBatcher batcher(std::ref(model), {4, std::chrono::seconds(30)});
   constexpr int kRequests = 10;
-  Latch all_announced(kRequests);
+  for (int r = 0; r < kRequests; ++r) batcher.client_connected();
+  Latch all_ready(kRequests);
   std::vector<std::thread> clients;
   for (int r = 0; r < kRequests; ++r) {
     clients.emplace_back([&, r] {
-      batcher.announce();
-      all_announced.arrive_and_wait();
+      all_ready.arrive_and_wait();
       EXPECT_EQ(batcher.submit(examples_with_ids({r}))[0][0].item<float>(), r);
+      batcher.client_disconnected();  // answered clients leave, so the rest need not wait
     });
   }
   for (auto& t : clients) t.join();
@@ -112,14 +113,21 @@ TEST(MicroBatcherTest, BatchesStopAtMaxBatchSentences) {
   EXPECT_GE(model.batch_sizes.size(), 3u);
 }
 
-TEST(MicroBatcherTest, ALoneRequestDoesNotWaitForTheDeadline) {
+TEST(MicroBatcherTest, ALoneClientDoesNotWaitForTheDeadline) {
   RecordingModel model;
   MicroBatcher batcher(std::ref(model), {64, std::chrono::seconds(120)});
   const auto start = std::chrono::steady_clock::now();
-  batcher.announce();
+  batcher.client_connected();
   EXPECT_EQ(batcher.submit(examples_with_ids({7}))[0][0].item<float>(), 7);
-  // Nothing else was arriving, so it ran at once rather than after max_wait (120 s).
+  // No other client could send, so it ran at once rather than after max_wait (120 s).
   EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(60));
+}
+
+TEST(MicroBatcherTest, WithMoreClientsThanRequestsItRunsAtTheDeadline) {
+  RecordingModel model;
+  MicroBatcher batcher(std::ref(model), {64, std::chrono::milliseconds(20)});
+  for (int c = 0; c < 5; ++c) batcher.client_connected();
+  EXPECT_EQ(batcher.submit(examples_with_ids({3}))[0][1].item<float>(), 1);  // a batch of one
 }
 
 TEST(MicroBatcherTest, AModelErrorReachesEveryRequestOfTheBatch) {

@@ -54,7 +54,7 @@ class ShutdownOnSignal {
 
 void run(const Flags& f) {
   ShutdownOnSignal shutdown;
-  torch::set_num_threads(std::max(1, f.options.threads));
+  torch::set_num_threads(1);  // the model runs on the batcher's workers
   if (f.options.max_batch == 0) throw Error("--max-batch must be positive");
   if (!(f.options.max_wait_ms >= 0)) throw Error("--max-wait-ms must be >= 0");
   PredictionServer server(load_student(f.model), f.options);
@@ -78,7 +78,8 @@ void add_serve_command(CLI::App& app) {
   cmd->add_option("--host", o.host)->capture_default_str();
   cmd->add_option("--port", o.port, "0 picks a free port (printed on stdout)")
       ->capture_default_str();
-  cmd->add_option("--threads", o.threads, "torch threads for the model")->capture_default_str();
+  cmd->add_option("--threads", o.threads,
+                  "model threads, each computing its own batch (default: all cores)");
   cmd->add_option("--http-threads", o.http_threads,
                   "connection threads (default 128; a kept-alive connection holds one)");
   cmd->add_option("--max-batch", o.max_batch, "sentences per forward pass")->capture_default_str();

@@ -3,9 +3,9 @@
 namespace b2b {
 
 MicroBatcher::MicroBatcher(Model model, MicroBatcherOptions options, std::function<void()> on_start)
-    : model_(std::move(model)), options_(options) {
+    : model_(std::move(model)), options_(options), on_start_(std::move(on_start)) {
   if (options_.max_batch == 0) options_.max_batch = 1;
-  worker_ = std::thread([this, on_start = std::move(on_start)] { loop(on_start); });
+  for (int w = 0; w < std::max(1, options_.workers); ++w) workers_.emplace_back([this] { loop(); });
 }
 
 MicroBatcher::~MicroBatcher() {
@@ -14,18 +14,18 @@ MicroBatcher::~MicroBatcher() {
     stopping_ = true;
   }
   changed_.notify_all();
-  worker_.join();
+  for (auto& worker : workers_) worker.join();
 }
 
-void MicroBatcher::announce() {
+void MicroBatcher::client_connected() {
   std::lock_guard<std::mutex> lock(mutex_);
-  ++arriving_;
+  ++clients_;
 }
 
-void MicroBatcher::withdraw() {
+void MicroBatcher::client_disconnected() {
   {
     std::lock_guard<std::mutex> lock(mutex_);
-    if (arriving_ > 0) --arriving_;
+    if (clients_ > 0) --clients_;
   }
   changed_.notify_all();
 }
@@ -36,7 +36,6 @@ torch::Tensor MicroBatcher::submit(std::vector<EncodedExample> examples) {
   auto result = request->result.get_future();
   {
     std::lock_guard<std::mutex> lock(mutex_);
-    if (arriving_ > 0) --arriving_;
     queued_sentences_ += request->examples.size();
     queue_.push_back(std::move(request));
   }
@@ -49,23 +48,30 @@ MicroBatcherStats MicroBatcher::stats() const {
   return stats_;
 }
 
-// Called with the lock held and the queue non-empty. Waits while the batch can still grow
-// and a request is being parsed, then takes whole requests up to max_batch sentences (at
-// least one request, however large).
+// Called with the lock held and the queue non-empty. A batch is at most max_batch sentences
+// and, with several workers, about an equal share of the clients' requests (so that all
+// workers have work). It waits while the batch is short of that and some client has no
+// request queued or computing, then takes whole requests (at least one, however large).
 MicroBatcher::Queue MicroBatcher::take_batch(std::unique_lock<std::mutex>& lock) {
+  const size_t workers = workers_.size();
+  const size_t share = std::max<size_t>(1, (clients_ + workers - 1) / workers);
+  const size_t limit = std::min(options_.max_batch, share);
   const auto deadline = std::chrono::steady_clock::now() + options_.max_wait;
   changed_.wait_until(lock, deadline, [&] {
-    return stopping_ || queued_sentences_ >= options_.max_batch || arriving_ == 0;
+    return stopping_ || queue_.empty() || queued_sentences_ >= limit ||
+           queue_.size() + computing_ >= clients_;
   });
   Queue batch;
+  if (queue_.empty()) return batch;  // another worker took them
   size_t sentences = 0;
   while (!queue_.empty() &&
-         (batch.empty() || sentences + queue_.front()->examples.size() <= options_.max_batch)) {
+         (batch.empty() || sentences + queue_.front()->examples.size() <= limit)) {
     sentences += queue_.front()->examples.size();
     batch.push_back(std::move(queue_.front()));
     queue_.pop_front();
   }
   queued_sentences_ -= sentences;
+  computing_ += batch.size();
   ++stats_.batches;
   stats_.requests += batch.size();
   stats_.sentences += sentences;
@@ -90,16 +96,19 @@ void MicroBatcher::run_batch(Queue& batch) {
   }
 }
 
-void MicroBatcher::loop(const std::function<void()>& on_start) {
-  if (on_start) on_start();
+void MicroBatcher::loop() {
+  if (on_start_) on_start_();
   std::unique_lock<std::mutex> lock(mutex_);
   for (;;) {
     changed_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
     if (queue_.empty()) return;  // stopping, nothing left to answer
     Queue batch = take_batch(lock);
+    if (batch.empty()) continue;  // another worker took them while this one waited
     lock.unlock();
     run_batch(batch);
     lock.lock();
+    computing_ -= batch.size();
+    changed_.notify_all();
   }
 }
 

@@ -1,8 +1,10 @@
 #pragma once
 // Micro-batching for the server: requests that arrive together share one forward pass. A
 // request is queued whole; the worker takes queued requests up to max_batch sentences and
-// runs them at once. It waits (at most max_wait) for more only while other requests are
-// still being parsed, so a lone request is answered at once and a burst is batched.
+// runs them at once. It waits (at most max_wait) until every client (open connection) has a
+// request queued or being computed, so a lone client is answered at once and many clients
+// share batches. Several workers compute batches side by side: small single-threaded
+// forward passes in parallel use the cores better than one pass split across threads.
 #include <torch/torch.h>
 
 #include <chrono>
@@ -22,6 +24,7 @@ namespace b2b {
 struct MicroBatcherOptions {
   size_t max_batch = 64;                     // sentences per forward pass
   std::chrono::microseconds max_wait{2000};  // longest wait for a batch to fill
+  int workers = 1;                           // batches computed at once
 };
 
 struct MicroBatcherStats {
@@ -33,16 +36,15 @@ class MicroBatcher {
   // (N, k) logits for N examples, rows in order; called on the worker thread only.
   using Model = std::function<torch::Tensor(const std::vector<EncodedExample>&)>;
 
-  // `on_start` runs first on the worker thread (per-thread settings such as torch's threads).
+  // `on_start` runs first on each worker thread (per-thread settings such as torch's threads).
   MicroBatcher(Model model, MicroBatcherOptions options, std::function<void()> on_start = {});
   ~MicroBatcher();  // answers what is queued, then stops
   MicroBatcher(const MicroBatcher&) = delete;
   MicroBatcher& operator=(const MicroBatcher&) = delete;
 
-  // Says a request is on its way (being parsed), so the worker may wait for it; every
-  // announce() must be followed by one submit() or withdraw().
-  void announce();
-  void withdraw();
+  // Clients that may send a request now (the server counts open connections).
+  void client_connected();
+  void client_disconnected();
   // Blocks until the examples' logits are computed; rethrows the model's exception.
   torch::Tensor submit(std::vector<EncodedExample> examples);
 
@@ -55,7 +57,7 @@ class MicroBatcher {
   };
   using Queue = std::deque<std::shared_ptr<Request>>;
 
-  void loop(const std::function<void()>& on_start);
+  void loop();
   Queue take_batch(std::unique_lock<std::mutex>& lock);
   void run_batch(Queue& batch);
 
@@ -65,10 +67,12 @@ class MicroBatcher {
   std::condition_variable changed_;
   Queue queue_;
   size_t queued_sentences_ = 0;
-  size_t arriving_ = 0;  // announced, not yet submitted
+  size_t clients_ = 0;
+  size_t computing_ = 0;  // requests in a forward pass now
   bool stopping_ = false;
   MicroBatcherStats stats_;
-  std::thread worker_;
+  std::function<void()> on_start_;
+  std::vector<std::thread> workers_;
 };
 
 }  // namespace b2b

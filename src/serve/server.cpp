@@ -1,10 +1,15 @@
 #include "serve/server.h"
 
+#include <arpa/inet.h>
 #include <httplib.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 
 #include <atomic>
 #include <cctype>
 #include <cmath>
+#include <filesystem>
+#include <thread>
 
 #include "serve/micro_batcher.h"
 #include "student/inference.h"
@@ -114,6 +119,31 @@ void parse_pairs(const Json& body, PredictRequest& request) {
   }
 }
 
+// cpp-httplib 0.11 listens with a backlog of 5 (compiled into Debian's library), so a burst of
+// new connections overflows it and the kernel drops handshakes, which clients retry a second
+// later. Listening again on the same socket raises the backlog; the socket is found by port.
+void widen_listen_backlog(int port) {
+  for (const auto& entry : std::filesystem::directory_iterator("/proc/self/fd")) {
+    int fd = -1;
+    try {
+      fd = std::stoi(entry.path().filename().string());
+    } catch (const std::exception&) {
+      continue;
+    }
+    int listening = 0;
+    socklen_t length = sizeof listening;
+    sockaddr_storage address{};
+    socklen_t address_length = sizeof address;
+    if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &length) != 0 || !listening ||
+        getsockname(fd, reinterpret_cast<sockaddr*>(&address), &address_length) != 0)
+      continue;
+    const int bound = address.ss_family == AF_INET6
+                          ? ntohs(reinterpret_cast<sockaddr_in6*>(&address)->sin6_port)
+                          : ntohs(reinterpret_cast<sockaddr_in*>(&address)->sin_port);
+    if (bound == port) ::listen(fd, SOMAXCONN);
+  }
+}
+
 bool is_json_content_type(std::string type) {
   for (auto& c : type) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return type.rfind("application/json", 0) == 0;
@@ -166,8 +196,12 @@ struct PredictionServer::Impl {
               return predict_logits(student.model, examples, options.max_batch);
             },
             {std::max<size_t>(o.max_batch, 1),
-             std::chrono::microseconds(static_cast<int64_t>(o.max_wait_ms * 1000))},
-            [threads = o.threads] { at::set_num_threads(std::max(1, threads)); }) {}
+             std::chrono::microseconds(static_cast<int64_t>(o.max_wait_ms * 1000)),
+             o.threads > 0 ? o.threads
+                           : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()))},
+            [] { at::set_num_threads(1); }) {
+    student.model->eval();
+  }
 
   void predict(const httplib::Request& req, httplib::Response& res);
   void route();
@@ -180,25 +214,25 @@ struct PredictionServer::Impl {
   std::atomic<bool> stopping{false};
 };
 
-// Pairs MicroBatcher::announce with submit or withdraw, whatever path the handler takes.
-class Arrival {
+// httplib runs each connection (its kept-alive requests) as one task: counting the running
+// tasks tells the batcher how many clients may be sending.
+class ClientCountingPool : public httplib::ThreadPool {
  public:
-  explicit Arrival(MicroBatcher& batcher) : batcher_(batcher) { batcher_.announce(); }
-  ~Arrival() {
-    if (!submitted_) batcher_.withdraw();
-  }
-  torch::Tensor submit(std::vector<EncodedExample> examples) {
-    submitted_ = true;
-    return batcher_.submit(std::move(examples));
+  ClientCountingPool(size_t threads, MicroBatcher& batcher)
+      : httplib::ThreadPool(threads), batcher_(batcher) {}
+  void enqueue(std::function<void()> connection) override {
+    httplib::ThreadPool::enqueue([this, connection = std::move(connection)] {
+      batcher_.client_connected();
+      connection();
+      batcher_.client_disconnected();
+    });
   }
 
  private:
   MicroBatcher& batcher_;
-  bool submitted_ = false;
 };
 
 void PredictionServer::Impl::predict(const httplib::Request& req, httplib::Response& res) {
-  Arrival arrival(batcher);
   try {
     if (!is_json_content_type(req.get_header_value("Content-Type")))
       throw RequestError(415, status_text(415));
@@ -207,7 +241,7 @@ void PredictionServer::Impl::predict(const httplib::Request& req, httplib::Respo
     PredictRequest request = parse_predict_request(req.body, task);
     data.examples = std::move(request.examples);
     const torch::Tensor logits =
-        arrival.submit(encode_examples(data, tokenizer, student.vocab, task.is_pair()))
+        batcher.submit(encode_examples(data, tokenizer, student.vocab, task.is_pair()))
             .contiguous();
     const float* row = logits.data_ptr<float>();
     const int k = task.num_labels();
@@ -227,7 +261,7 @@ void PredictionServer::Impl::predict(const httplib::Request& req, httplib::Respo
 
 void PredictionServer::Impl::route() {
   const int threads = options.http_threads > 0 ? options.http_threads : 128;
-  http.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
+  http.new_task_queue = [this, threads] { return new ClientCountingPool(threads, batcher); };
   http.set_payload_max_length(options.max_body_bytes);
   http.set_keep_alive_max_count(1000);
   http.set_tcp_nodelay(true);
@@ -268,6 +302,7 @@ int PredictionServer::bind() {
   const auto& o = impl_->options;
   const int port = o.port == 0 ? impl_->http.bind_to_any_port(o.host)
                                : (impl_->http.bind_to_port(o.host, o.port) ? o.port : -1);
+  if (port > 0) widen_listen_backlog(port);
   if (port <= 0) {
     throw Error("serve: cannot listen on " + o.host + ":" + std::to_string(o.port) +
                 " (port in use, or not an address of this machine)");

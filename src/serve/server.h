@@ -1,6 +1,6 @@
 #pragma once
 // `serve`: the student behind HTTP/JSON (cpp-httplib). POST /predict, GET /health, GET /info.
-// Handler threads parse and tokenize; one MicroBatcher worker runs the model.
+// Handler threads parse and tokenize; MicroBatcher workers run the model.
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <stdexcept>
@@ -15,7 +15,7 @@ namespace b2b {
 struct ServeOptions {
   std::string host = "127.0.0.1";
   int port = 8080;       // 0: any free port (bind() says which)
-  int threads = 1;       // torch threads for the model
+  int threads = 0;       // model workers, one torch thread and one batch each; 0: all cores
   int http_threads = 0;  // connection threads; 0: 128 (a kept-alive connection holds one)
   size_t max_batch = 64;
   double max_wait_ms = 2;
