@@ -54,18 +54,17 @@ MicroBatcherStats MicroBatcher::stats() const {
 // request queued or computing, then takes whole requests (at least one, however large).
 MicroBatcher::Queue MicroBatcher::take_batch(std::unique_lock<std::mutex>& lock) {
   const size_t workers = workers_.size();
-  const size_t share = std::max<size_t>(1, (clients_ + workers - 1) / workers);
-  const size_t limit = std::min(options_.max_batch, share);
+  const size_t share = std::max<size_t>(1, (clients_ + workers - 1) / workers);  // requests
   const auto deadline = std::chrono::steady_clock::now() + options_.max_wait;
   changed_.wait_until(lock, deadline, [&] {
-    return stopping_ || queue_.empty() || queued_sentences_ >= limit ||
-           queue_.size() + computing_ >= clients_;
+    return stopping_ || queue_.empty() || queued_sentences_ >= options_.max_batch ||
+           queue_.size() >= share || queue_.size() + computing_ >= clients_;
   });
   Queue batch;
   if (queue_.empty()) return batch;  // another worker took them
   size_t sentences = 0;
-  while (!queue_.empty() &&
-         (batch.empty() || sentences + queue_.front()->examples.size() <= limit)) {
+  while (!queue_.empty() && batch.size() < share &&
+         (batch.empty() || sentences + queue_.front()->examples.size() <= options_.max_batch)) {
     sentences += queue_.front()->examples.size();
     batch.push_back(std::move(queue_.front()));
     queue_.pop_front();
