@@ -8,7 +8,7 @@ set -euo pipefail
 
 packages=(build-essential cmake pkg-config libtorch-dev libopenblas0-openmp
   libutf8proc-dev nlohmann-json3-dev libcli11-dev libspdlog-dev libfmt-dev
-  libcpp-httplib-dev libgtest-dev libbenchmark-dev clang-format)
+  libcpp-httplib-dev libgtest-dev libbenchmark-dev clang-format gnuplot-nox)
 case "${1:-}" in
   --bench) packages+=(python3-torch python3-numpy wrk) ;;
   --fuzz) packages+=(clang-14 libclang-rt-14-dev) ;;

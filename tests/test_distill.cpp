@@ -84,5 +84,46 @@ TEST(Distill, ResumesAfterBeingKilledDuringLabeling) {
   EXPECT_EQ(again.err.find("running"), std::string::npos) << again.err;
 }
 
+TEST(Distill, StopsAfterLabelingAndAnotherRunFinishesThenBenchTimesBoth) {
+  test::TempDir dir;
+  fs::create_directories(dir.path("data"));
+  std::istringstream in(read_file(shared("data/glue/SST-2/train.tsv")));
+  std::string line, rows;
+  for (int i = 0; i <= 100 && std::getline(in, line); ++i) rows += line + "\n";
+  dir.write("data/train.tsv", rows);
+  fs::copy(shared("data/glue/SST-2/dev.tsv"), dir.path("data/dev.tsv"));
+  PosTagger::train(read_conllu(shared("data/pos/UD_English-EWT/en_ewt-ud-dev.conllu")),
+                   TaggerTrainOptions{1})
+      .save(dir.path("tagger.pos"));
+  const std::string out = dir.path("run");
+  const std::string args = "distill --task sst2 --data " + dir.path("data") + " --teacher " +
+                           shared("fixtures/bert/tiny-sst2-f32") + " --out " + out +
+                           " --pos-model " + dir.path("tagger.pos") +
+                           " --n-iter 2 --epochs 1 --hidden 16 --fc 16 --threads 1";
+
+  const auto labeled = run_cli(args + " --stop-after label");  // as on a GPU host
+  ASSERT_EQ(labeled.exit_code, 0) << labeled.err;
+  EXPECT_NE(labeled.err.find("stopped after stage label"), std::string::npos) << labeled.err;
+  EXPECT_TRUE(fs::exists(out + "/transfer.labeled.tsv"));
+  EXPECT_FALSE(fs::exists(out + "/student"));
+  EXPECT_FALSE(fs::exists(out + "/report.md"));
+
+  const auto finished = run_cli(args);
+  ASSERT_EQ(finished.exit_code, 0) << finished.err;
+  EXPECT_NE(finished.err.find("stage label: up to date, skipped"), std::string::npos)
+      << finished.err;
+  EXPECT_TRUE(fs::exists(out + "/report.md"));
+  EXPECT_NE(run_cli(args + " --stop-after nowhere").err.find("unknown stage"), std::string::npos);
+
+  const auto bench =
+      run_cli("bench --teacher " + shared("fixtures/bert/tiny-sst2-f32") + " --student " + out +
+              "/student --task sst2 --data " + dir.path("data/train.tsv") + " --batch 32");
+  ASSERT_EQ(bench.exit_code, 0) << bench.err;
+  EXPECT_NE(bench.out.find("100 sentences"), std::string::npos) << bench.out;
+  EXPECT_NE(bench.out.find("| teacher (BERT) |"), std::string::npos) << bench.out;
+  EXPECT_NE(bench.out.find("| student (BiLSTM) |"), std::string::npos) << bench.out;
+  EXPECT_NE(bench.out.find("faster"), std::string::npos) << bench.out;
+}
+
 }  // namespace
 }  // namespace b2b

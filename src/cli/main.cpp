@@ -23,6 +23,7 @@ int main(int argc, char** argv) {
   for (int i = 1; i < argc; ++i) command_line += std::string(" ") + argv[i];
   b2b::cli::add_distill_command(app, command_line);
   b2b::cli::add_demo_command(app, command_line);
+  b2b::cli::add_bench_command(app);
 #ifdef B2B_WITH_SERVE
   b2b::cli::add_serve_command(app);
 #endif

@@ -7,6 +7,7 @@
 
 #include "data/dataset.h"
 #include "data/metrics.h"
+#include "pipeline/speed.h"
 #include "student/checkpoint.h"
 #include "student/inference.h"
 #include "teacher/inference.h"
@@ -15,8 +16,6 @@
 namespace b2b {
 
 namespace {
-
-using Clock = std::chrono::steady_clock;
 
 struct ModelRow {
   std::string name;
@@ -32,44 +31,34 @@ std::vector<int> predicted_labels(const torch::Tensor& logits) {
   return std::vector<int>(p.data_ptr<int64_t>(), p.data_ptr<int64_t>() + p.numel());
 }
 
+// The same batch for teacher and student, as the paper's speed comparison.
+constexpr size_t kSpeedBatch = 512;
+
 ModelRow teacher_row(const std::string& dir, TaskSpec task, const Dataset& dev,
                      const std::vector<int>& gold) {
-  Teacher teacher = load_teacher(dir);
+  TeacherRunOptions run;
+  run.batch = kSpeedBatch;
+  const ModelSpeed speed = measure_teacher(dir, dev.examples, task.is_pair(), run);
   ModelRow row;
   row.name = "teacher (BERT)";
-  for (const auto& item : teacher.model->named_parameters()) {
-    row.params += item.value().numel();
-    if (item.key().find("embeddings.") == std::string::npos ||
-        item.key().find("LayerNorm") != std::string::npos) {
-      row.params_without_embeddings += item.value().numel();
-    }
-  }
-  const auto start = Clock::now();
-  const auto logits =
-      teacher_logits(teacher, dev.examples, 0, dev.examples.size(), task.is_pair(), {}, nullptr);
-  row.sentences_per_second =
-      dev.examples.size() / std::chrono::duration<double>(Clock::now() - start).count();
-  row.predicted = predicted_labels(logits);
+  row.params = speed.parameters;
+  row.params_without_embeddings = speed.parameters_without_embeddings;
+  row.sentences_per_second = speed.sentences_per_second();
+  row.predicted = predicted_labels(speed.logits);
   row.metrics = compute_metrics(gold, row.predicted, task.labels);
   return row;
 }
 
-ModelRow student_row(const std::string& name, const std::string& dir, const Dataset& dev,
-                     const std::vector<int>& gold) {
-  Student student = load_student(dir);
+ModelRow student_row(const std::string& name, const std::string& dir, TaskSpec task,
+                     const Dataset& dev, const std::vector<int>& gold) {
+  const ModelSpeed speed = measure_student(dir, dev.examples, kSpeedBatch);
   ModelRow row;
   row.name = name;
-  row.params = student.model->count_parameters(true);
-  row.params_without_embeddings = student.model->count_parameters(false);
-  const BasicTokenizer tokenizer;
-  const auto start = Clock::now();
-  const auto examples =
-      encode_examples(dev, tokenizer, student.vocab, student.config.task.is_pair());
-  const auto logits = predict_logits(student.model, examples, 512);
-  row.sentences_per_second =
-      dev.examples.size() / std::chrono::duration<double>(Clock::now() - start).count();
-  row.predicted = predicted_labels(logits);
-  row.metrics = compute_metrics(gold, row.predicted, student.config.task.labels);
+  row.params = speed.parameters;
+  row.params_without_embeddings = speed.parameters_without_embeddings;
+  row.sentences_per_second = speed.sentences_per_second();
+  row.predicted = predicted_labels(speed.logits);
+  row.metrics = compute_metrics(gold, row.predicted, task.labels);
   const auto config = nlohmann::json::parse(read_file(dir + "/config.json"));
   row.history = config["training"].value("history", nlohmann::json::array());
   return row;
@@ -108,9 +97,9 @@ nlohmann::json write_report(const ReportInputs& in) {
   for (const auto& e : dev.examples) gold.push_back(e.label);
   std::vector<ModelRow> rows;
   rows.push_back(teacher_row(in.teacher_dir, task, dev, gold));
-  rows.push_back(student_row("BiLSTM distilled (BiLSTM_SOFT)", in.student_dir, dev, gold));
+  rows.push_back(student_row("BiLSTM distilled (BiLSTM_SOFT)", in.student_dir, task, dev, gold));
   if (!in.baseline_dir.empty())
-    rows.push_back(student_row("BiLSTM, no distillation", in.baseline_dir, dev, gold));
+    rows.push_back(student_row("BiLSTM, no distillation", in.baseline_dir, task, dev, gold));
 
   nlohmann::json json = {{"task", in.task.describe()},
                          {"dev", in.dev_path},
@@ -120,8 +109,8 @@ nlohmann::json write_report(const ReportInputs& in) {
   std::ostringstream md;
   md << "# Distillation report\n\nTask " << in.task.describe() << ", dev file " << in.dev_path
      << ", transfer set " << in.transfer_rows << " rows.\n\n";
-  md << "| model | dev accuracy | F1 | parameters | without embeddings | sentences/s (dev, this "
-        "machine) |\n";
+  md << "| model | dev accuracy | F1 | parameters | without embeddings | sentences/s (dev, batch "
+     << kSpeedBatch << ", this machine) |\n";
   md << "|---|---|---|---|---|---|\n";
   char line[512];
   for (const auto& r : rows) {
