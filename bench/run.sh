@@ -48,3 +48,7 @@ if [[ "$teacher_rows" == 0 ]]; then teacher_rows=1000000; fi
 compare_teacher "BERT-small (real SST-2 teacher)" "$shared/fixtures/teacher/bert-small-imdb-sst2" "$teacher_rows"
 "$build/bench/teacher_bench" --make-random-base "$work/bert-base-random" "$shared/data/bert/vocab.txt"
 compare_teacher "BERT-base shape, random weights" "$work/bert-base-random" "$base_rows"
+
+# Serving: wrk against `bert2bilstm serve` at 1, 8 and 64 connections.
+echo
+bench/serve_bench.sh "$build"
