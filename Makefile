@@ -2,22 +2,26 @@
 BUILD_DIR ?= build
 JOBS ?= $(shell nproc)
 
-.PHONY: all setup build test demo bench fuzz format clean
+.PHONY: all setup configure build test demo bench fuzz format clean
 
 all: build
 
 setup:
 	@scripts/setup.sh
 
-build: setup
+configure: setup
 	@cmake -S . -B $(BUILD_DIR) -DCMAKE_BUILD_TYPE=Release > /dev/null
+
+build: configure
 	@cmake --build $(BUILD_DIR) -j$(JOBS)
 
 # Tests run one at a time: each uses every core through libtorch's OpenMP pool.
 test: build
 	@ctest --test-dir $(BUILD_DIR) --output-on-failure
 
-demo: build
+# The demo needs the program alone, not the tests and benchmarks: half the build of a clone.
+demo: configure
+	@cmake --build $(BUILD_DIR) -j$(JOBS) --target bert2bilstm
 	@$(BUILD_DIR)/bert2bilstm demo --out runs/demo
 
 bench: build
