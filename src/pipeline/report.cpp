@@ -73,12 +73,13 @@ double agreement(const std::vector<int>& a, const std::vector<int>& b) {
 // Dev accuracy per epoch of both students, as a PNG, when gnuplot is installed.
 bool plot_curves(const std::vector<ModelRow>& rows, const std::string& out_dir) {
   if (std::system("command -v gnuplot > /dev/null 2>&1") != 0) return false;
-  std::string plot =
-      "set terminal pngcairo size 800,480\nset output '" + out_dir +
-      "/curves.png'\nset xlabel 'epoch'\nset ylabel 'dev accuracy'\nset key bottom right\nplot ";
+  std::string plot = "set terminal pngcairo size 800,480\nset output '" + out_dir +
+                     "/curves.png'\nset xlabel 'epoch'\nset xtics 1\nset ylabel 'dev "
+                     "accuracy'\nset key bottom right\nplot ";
   std::string data;
   for (size_t r = 1; r < rows.size(); ++r) {
-    plot += std::string(r > 1 ? ", " : "") + "'-' with linespoints title '" + rows[r].name + "'";
+    plot += std::string(r > 1 ? ", " : "") + "'-' with linespoints title '" + rows[r].name +
+            "' noenhanced";
     for (const auto& e : rows[r].history)
       data += std::to_string(e["epoch"].get<int>()) + " " +
               std::to_string(e["dev_accuracy"].get<double>()) + "\n";
