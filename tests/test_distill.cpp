@@ -20,17 +20,23 @@ namespace fs = std::filesystem;
 using test::run_cli;
 using test::shared;
 
-TEST(Distill, ResumesAfterBeingKilledDuringLabeling) {
-  test::TempDir dir;
+// dir/data/{train,dev}.tsv (the first `rows` SST-2 training rows, all of dev) and
+// dir/tagger.pos (one perceptron pass over EWT dev: enough to augment with).
+void write_distill_inputs(const test::TempDir& dir, int rows) {
   fs::create_directories(dir.path("data"));
   std::istringstream in(read_file(shared("data/glue/SST-2/train.tsv")));
-  std::string line, rows;
-  for (int i = 0; i <= 400 && std::getline(in, line); ++i) rows += line + "\n";
-  dir.write("data/train.tsv", rows);
+  std::string line, head;
+  for (int i = 0; i <= rows && std::getline(in, line); ++i) head += line + "\n";
+  dir.write("data/train.tsv", head);
   fs::copy(shared("data/glue/SST-2/dev.tsv"), dir.path("data/dev.tsv"));
   PosTagger::train(read_conllu(shared("data/pos/UD_English-EWT/en_ewt-ud-dev.conllu")),
                    TaggerTrainOptions{1})
       .save(dir.path("tagger.pos"));
+}
+
+TEST(Distill, ResumesAfterBeingKilledDuringLabeling) {
+  test::TempDir dir;
+  write_distill_inputs(dir, 400);
   const std::string out = dir.path("run");
   const std::string args =
       "distill --task sst2 --data " + dir.path("data") + " --teacher " +
@@ -86,15 +92,7 @@ TEST(Distill, ResumesAfterBeingKilledDuringLabeling) {
 
 TEST(Distill, StopsAfterLabelingAndAnotherRunFinishesThenBenchTimesBoth) {
   test::TempDir dir;
-  fs::create_directories(dir.path("data"));
-  std::istringstream in(read_file(shared("data/glue/SST-2/train.tsv")));
-  std::string line, rows;
-  for (int i = 0; i <= 100 && std::getline(in, line); ++i) rows += line + "\n";
-  dir.write("data/train.tsv", rows);
-  fs::copy(shared("data/glue/SST-2/dev.tsv"), dir.path("data/dev.tsv"));
-  PosTagger::train(read_conllu(shared("data/pos/UD_English-EWT/en_ewt-ud-dev.conllu")),
-                   TaggerTrainOptions{1})
-      .save(dir.path("tagger.pos"));
+  write_distill_inputs(dir, 100);
   const std::string out = dir.path("run");
   const std::string args = "distill --task sst2 --data " + dir.path("data") + " --teacher " +
                            shared("fixtures/bert/tiny-sst2-f32") + " --out " + out +

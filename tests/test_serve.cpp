@@ -63,21 +63,30 @@ std::vector<EncodedExample> examples_with_ids(std::vector<int64_t> ids) {
   return out;
 }
 
+// Connects n clients to the batcher and runs client(r) for each on its own thread, all
+// released together.
+template <typename Client>
+void run_clients_together(MicroBatcher& batcher, int n, Client client) {
+  for (int r = 0; r < n; ++r) batcher.client_connected();
+  Latch all_ready(n);
+  std::vector<std::thread> threads;
+  for (int r = 0; r < n; ++r) {
+    threads.emplace_back([&, r] {
+      all_ready.arrive_and_wait();
+      client(r);
+    });
+  }
+  for (auto& t : threads) t.join();
+}
+
 TEST(MicroBatcherTest, OneRequestPerClientMakesOneBatchAndEachGetsItsOwnRows) {
   RecordingModel model;
   MicroBatcher batcher(std::ref(model), {64, std::chrono::seconds(30)});
   constexpr int kRequests = 12;
-  for (int r = 0; r < kRequests; ++r) batcher.client_connected();
-  Latch all_ready(kRequests);
   std::vector<torch::Tensor> answers(kRequests);
-  std::vector<std::thread> clients;
-  for (int r = 0; r < kRequests; ++r) {
-    clients.emplace_back([&, r] {
-      all_ready.arrive_and_wait();
-      answers[r] = batcher.submit(examples_with_ids({100 + r, 200 + r}));
-    });
-  }
-  for (auto& t : clients) t.join();
+  run_clients_together(batcher, kRequests, [&](int r) {
+    answers[r] = batcher.submit(examples_with_ids({100 + r, 200 + r}));
+  });
   ASSERT_EQ(model.batch_sizes, std::vector<size_t>{2 * kRequests});  // one forward pass
   for (int r = 0; r < kRequests; ++r) {
     ASSERT_EQ(answers[r].size(0), 2);
@@ -93,17 +102,10 @@ TEST(MicroBatcherTest, BatchesStopAtMaxBatchSentences) {
   RecordingModel model;
   MicroBatcher batcher(std::ref(model), {4, std::chrono::seconds(30)});
   constexpr int kRequests = 10;
-  for (int r = 0; r < kRequests; ++r) batcher.client_connected();
-  Latch all_ready(kRequests);
-  std::vector<std::thread> clients;
-  for (int r = 0; r < kRequests; ++r) {
-    clients.emplace_back([&, r] {
-      all_ready.arrive_and_wait();
-      EXPECT_EQ(batcher.submit(examples_with_ids({r}))[0][0].item<float>(), r);
-      batcher.client_disconnected();  // answered clients leave, so the rest need not wait
-    });
-  }
-  for (auto& t : clients) t.join();
+  run_clients_together(batcher, kRequests, [&](int r) {
+    EXPECT_EQ(batcher.submit(examples_with_ids({r}))[0][0].item<float>(), r);
+    batcher.client_disconnected();  // answered clients leave, so the rest need not wait
+  });
   size_t total = 0;
   for (size_t size : model.batch_sizes) {
     EXPECT_LE(size, 4u);

@@ -187,6 +187,29 @@ Json prediction_json(const float* logits, const TaskSpec& task) {
   return row;
 }
 
+namespace {
+
+// What GET /info answers.
+Json info_of(const Student& student, const ServeOptions& options) {
+  const StudentConfig& c = student.config;
+  return {{"name", "bert2bilstm"},
+          {"version", B2B_VERSION},
+          {"task", c.task.describe()},
+          {"labels", c.task.labels},
+          {"pair", c.task.is_pair()},
+          {"embedding_mode", embedding_mode_name(c.embedding_mode)},
+          {"vocabulary", c.vocab_size},
+          {"embedding_dim", c.embedding_dim},
+          {"hidden", c.hidden_size},
+          {"fc", c.fc_size},
+          {"parameters", student.model->count_parameters(true)},
+          {"parameters_without_embeddings", student.model->count_parameters(false)},
+          {"max_batch", options.max_batch},
+          {"max_wait_ms", options.max_wait_ms}};
+}
+
+}  // namespace
+
 struct PredictionServer::Impl {
   Impl(Student s, const ServeOptions& o)
       : student(std::move(s)),
@@ -270,7 +293,7 @@ void PredictionServer::Impl::route() {
   http.Get("/health", [](const httplib::Request&, httplib::Response& res) {
     res.set_content(R"({"status":"ok"})", "application/json");
   });
-  const std::string info_body = dump(PredictionServer::info_of(student, options));
+  const std::string info_body = dump(info_of(student, options));
   http.Get("/info", [info_body](const httplib::Request&, httplib::Response& res) {
     res.set_content(info_body, "application/json");
   });
@@ -318,26 +341,6 @@ void PredictionServer::stop() {
   impl_->stopping = true;
   impl_->http.stop();
 }
-
-Json PredictionServer::info_of(const Student& student, const ServeOptions& options) {
-  const StudentConfig& c = student.config;
-  return {{"name", "bert2bilstm"},
-          {"version", B2B_VERSION},
-          {"task", c.task.describe()},
-          {"labels", c.task.labels},
-          {"pair", c.task.is_pair()},
-          {"embedding_mode", embedding_mode_name(c.embedding_mode)},
-          {"vocabulary", c.vocab_size},
-          {"embedding_dim", c.embedding_dim},
-          {"hidden", c.hidden_size},
-          {"fc", c.fc_size},
-          {"parameters", student.model->count_parameters(true)},
-          {"parameters_without_embeddings", student.model->count_parameters(false)},
-          {"max_batch", options.max_batch},
-          {"max_wait_ms", options.max_wait_ms}};
-}
-
-Json PredictionServer::info() const { return info_of(impl_->student, impl_->options); }
 
 std::string PredictionServer::stats() const {
   const MicroBatcherStats s = impl_->batcher.stats();

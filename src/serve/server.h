@@ -46,14 +46,12 @@ class PredictionServer {
  public:
   PredictionServer(Student student, ServeOptions options);
   ~PredictionServer();
-  int bind();                   // binds host:port and returns the port; throws Error when it cannot
-  void listen();                // answers requests until stop()
-  void stop();                  // safe from any thread
-  nlohmann::json info() const;  // what GET /info answers
-  std::string stats() const;    // requests, batches, sentences so far
+  int bind();                 // binds host:port and returns the port; throws Error when it cannot
+  void listen();              // answers requests until stop()
+  void stop();                // safe from any thread
+  std::string stats() const;  // requests, batches, sentences so far
 
  private:
-  static nlohmann::json info_of(const Student& student, const ServeOptions& options);
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };

@@ -131,25 +131,6 @@ Encoded encode(const Teacher& teacher, const Dataset& data, bool pair, size_t ma
   return out;
 }
 
-std::vector<torch::Tensor> pad(const Encoded& data, const std::vector<size_t>& rows) {
-  size_t longest = 0;
-  for (size_t r : rows) longest = std::max(longest, data.encodings[r].ids.size());
-  const int64_t n = static_cast<int64_t>(rows.size()), t = static_cast<int64_t>(longest);
-  auto ids = torch::zeros({n, t}, torch::kInt64), types = torch::zeros({n, t}, torch::kInt64),
-       mask = torch::zeros({n, t}, torch::kInt64), labels = torch::empty({n}, torch::kInt64);
-  int64_t* id = ids.data_ptr<int64_t>();
-  int64_t* type = types.data_ptr<int64_t>();
-  int64_t* on = mask.data_ptr<int64_t>();
-  for (int64_t i = 0; i < n; ++i) {
-    const Encoding& e = data.encodings[rows[i]];
-    std::copy(e.ids.begin(), e.ids.end(), id + i * t);
-    std::copy(e.type_ids.begin(), e.type_ids.end(), type + i * t);
-    std::fill(on + i * t, on + i * t + e.ids.size(), 1);
-    labels.data_ptr<int64_t>()[i] = data.labels[rows[i]];
-  }
-  return {ids, types, mask, labels};
-}
-
 double dev_accuracy(Teacher& teacher, const Dataset& dev, bool pair, const FinetuneOptions& o) {
   teacher.model->eval();
   TeacherRunOptions run{64, o.max_length, o.device, o.bf16 ? torch::kBFloat16 : torch::kFloat32};
@@ -231,7 +212,10 @@ LearningRateResult train_one_rate(const std::string& model_dir, const TaskSpec& 
     for (size_t b = 0; b < order.size(); b += o.batch) {
       const std::vector<size_t> rows(order.begin() + b,
                                      order.begin() + std::min(order.size(), b + o.batch));
-      const auto batch = pad(train, rows);
+      const EncodedBatch batch = pad_batch(train.encodings, rows, teacher.tokenizer.pad_id());
+      auto labels = torch::empty({static_cast<int64_t>(rows.size())}, torch::kInt64);
+      for (size_t i = 0; i < rows.size(); ++i)
+        labels.data_ptr<int64_t>()[i] = train.labels[rows[i]];
       const double scale = step < warmup_steps
                                ? (step + 1) / warmup_steps
                                : std::max(0.0, (total_steps - step) / (total_steps - warmup_steps));
@@ -240,10 +224,10 @@ LearningRateResult train_one_rate(const std::string& model_dir, const TaskSpec& 
       torch::Tensor loss;
       {
         AutocastGuard autocast(o.device.type(), o.bf16);
-        const auto logits = teacher.model->forward(batch[0].to(o.device), batch[1].to(o.device),
-                                                   batch[2].to(o.device));
+        const auto logits = teacher.model->forward(batch.ids.to(o.device), batch.types.to(o.device),
+                                                   batch.mask.to(o.device));
         loss =
-            torch::nn::functional::cross_entropy(logits.to(torch::kFloat32), batch[3].to(o.device));
+            torch::nn::functional::cross_entropy(logits.to(torch::kFloat32), labels.to(o.device));
       }
       loss.backward();
       torch::nn::utils::clip_grad_norm_(teacher.model->parameters(), o.clip_norm);

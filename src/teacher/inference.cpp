@@ -24,12 +24,6 @@ void prepare_teacher(Teacher& teacher, const TeacherRunOptions& options) {
   teacher.model->eval();
 }
 
-namespace {
-
-struct EncodedBatch {
-  torch::Tensor ids, types, mask;
-};
-
 EncodedBatch pad_batch(const std::vector<Encoding>& encodings, const std::vector<size_t>& rows,
                        int64_t pad_id) {
   size_t longest = 0;
@@ -48,8 +42,6 @@ EncodedBatch pad_batch(const std::vector<Encoding>& encodings, const std::vector
   }
   return batch;
 }
-
-}  // namespace
 
 torch::Tensor teacher_logits(Teacher& teacher, const std::vector<Example>& examples, size_t begin,
                              size_t end, bool pair, const TeacherRunOptions& options,

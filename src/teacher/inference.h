@@ -23,6 +23,13 @@ torch::Device parse_device(const std::string& name);
 // Moves the teacher to the device and dtype of `options`.
 void prepare_teacher(Teacher& teacher, const TeacherRunOptions& options);
 
+// Token ids, token types and attention mask of encodings[rows], padded to the longest (on CPU).
+struct EncodedBatch {
+  torch::Tensor ids, types, mask;
+};
+EncodedBatch pad_batch(const std::vector<Encoding>& encodings, const std::vector<size_t>& rows,
+                       int64_t pad_id);
+
 // (N, k) float32 logits on CPU for examples[begin, end), in that order.
 torch::Tensor teacher_logits(Teacher& teacher, const std::vector<Example>& examples, size_t begin,
                              size_t end, bool pair, const TeacherRunOptions& options,
