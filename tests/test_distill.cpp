@@ -1,9 +1,10 @@
 // `distill` end to end on a small SST-2 sample: killed during labeling, rerun, finished
-// stages skipped, the result complete.
+// stages skipped, the result complete; `bench` and `report` over finished runs.
 #include <gtest/gtest.h>
 #include <signal.h>
 
 #include <chrono>
+#include <cstdio>
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -90,7 +91,7 @@ TEST(Distill, ResumesAfterBeingKilledDuringLabeling) {
   EXPECT_EQ(again.err.find("running"), std::string::npos) << again.err;
 }
 
-TEST(Distill, StopsAfterLabelingAndAnotherRunFinishesThenBenchTimesBoth) {
+TEST(Distill, StopsAfterLabelingAndAnotherRunFinishesThenBenchAndReportUseIt) {
   test::TempDir dir;
   write_distill_inputs(dir, 100);
   const std::string out = dir.path("run");
@@ -121,6 +122,44 @@ TEST(Distill, StopsAfterLabelingAndAnotherRunFinishesThenBenchTimesBoth) {
   EXPECT_NE(bench.out.find("| teacher (BERT) |"), std::string::npos) << bench.out;
   EXPECT_NE(bench.out.find("| student (BiLSTM) |"), std::string::npos) << bench.out;
   EXPECT_NE(bench.out.find("faster"), std::string::npos) << bench.out;
+
+  // A second run with pretrained vectors, then one table over both runs.
+  const std::string out2 = dir.path("run-vectors");
+  std::string args2 = args;
+  args2.replace(
+      args2.find(" --out " + out + " "), out.size() + 7,
+      " --out " + out2 + " --vectors " + shared("data/vectors/glove.6B.50d.subset-1000.txt") + " ");
+  const auto with_vectors = run_cli(args2);
+  ASSERT_EQ(with_vectors.exit_code, 0) << with_vectors.err;
+  const std::string table_path = dir.path("comparison.md");
+  const auto compared = run_cli("report --runs " + out + " " + out2 + " --out " + table_path);
+  ASSERT_EQ(compared.exit_code, 0) << compared.err;
+  const std::string table = read_file(table_path);
+  for (const auto& run : {out, out2}) {
+    const auto report = nlohmann::json::parse(read_file(run + "/report.json"));
+    const auto& models = report["models"];
+    ASSERT_EQ(models.size(), 3u);
+    EXPECT_EQ(models[1]["role"], "distilled");
+    EXPECT_EQ(models[2]["role"], "undistilled");
+    char row[256];
+    std::snprintf(row, sizeof row, "| %s | %s | %d | %.2f%% | %.2f%% | %.2f%% | %+.2f |",
+                  run.c_str(), models[1]["embeddings"].get<std::string>().c_str(),
+                  report["transfer_rows"].get<int>(),
+                  100 * models[0]["metrics"]["accuracy"].get<double>(),
+                  100 * models[1]["metrics"]["accuracy"].get<double>(),
+                  100 * models[2]["metrics"]["accuracy"].get<double>(),
+                  100 * (models[1]["metrics"]["accuracy"].get<double>() -
+                         models[2]["metrics"]["accuracy"].get<double>()));
+    EXPECT_NE(table.find(row), std::string::npos) << row << "\n" << table;
+    EXPECT_NE(table.find(report["command"].get<std::string>()), std::string::npos);
+  }
+  EXPECT_NE(table.find("| rand |"), std::string::npos) << table;
+  EXPECT_NE(table.find("| multichannel, glove.6B.50d.subset-1000.txt |"), std::string::npos)
+      << table;
+
+  const auto missing = run_cli("report --runs " + out + " " + dir.path("data"));
+  EXPECT_NE(missing.exit_code, 0);
+  EXPECT_NE(missing.err.find(dir.path("data") + "/report.json"), std::string::npos) << missing.err;
 }
 
 }  // namespace

@@ -184,16 +184,6 @@ TEST(PredictRequestTest, RefusesMalformedBodiesWith400) {
   }
 }
 
-TEST(PredictRequestTest, ProbabilitiesAreTheSoftmaxOfTheLogits) {
-  const float logits[2] = {1.0f, 3.0f};
-  const Json row = prediction_json(logits, sst2());
-  EXPECT_EQ(row["label"], "1");
-  EXPECT_NEAR(row["probabilities"][1].get<double>(), 1 / (1 + std::exp(-2.0)), 1e-6);
-  EXPECT_NEAR(row["probabilities"][0].get<double>() + row["probabilities"][1].get<double>(), 1,
-              1e-6);
-  EXPECT_EQ(row["logits"][1].get<float>(), 3.0f);
-}
-
 // `bert2bilstm serve` as a child process, on a port the system picks.
 class ServerProcess {
  public:

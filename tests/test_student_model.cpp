@@ -1,6 +1,9 @@
 #include <gtest/gtest.h>
 
+#include <cmath>
+
 #include "student/checkpoint.h"
+#include "student/inference.h"
 #include "student/model.h"
 #include "test_util.h"
 #include "util/error.h"
@@ -82,6 +85,16 @@ TEST(StudentCheckpoint, SavesAndLoadsTheSameModel) {
   const Batch batch = batch_of({{3, 1, 2}});
   EXPECT_TRUE(torch::equal(model->forward(batch), loaded.model->forward(batch)));
   EXPECT_EQ(loaded.config.embedding_mode, EmbeddingMode::kMultichannel);
+}
+
+TEST(StudentInference, PredictionJsonHoldsTheSoftmaxOfTheLogits) {
+  const float logits[2] = {1.0f, 3.0f};
+  const nlohmann::json row = prediction_json(logits, parse_task("sst2"));
+  EXPECT_EQ(row["label"], "1");
+  EXPECT_NEAR(row["probabilities"][1].get<double>(), 1 / (1 + std::exp(-2.0)), 1e-6);
+  EXPECT_NEAR(row["probabilities"][0].get<double>() + row["probabilities"][1].get<double>(), 1,
+              1e-6);
+  EXPECT_EQ(row["logits"][1].get<float>(), 3.0f);
 }
 
 }  // namespace

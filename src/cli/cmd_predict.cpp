@@ -22,20 +22,14 @@ struct Flags {
 
 void print_rows(const torch::Tensor& logits, const TaskSpec& task, bool json) {
   const torch::Tensor probs = torch::softmax(logits, 1);
+  const torch::Tensor rows = logits.contiguous();
   const int64_t k = logits.size(1);
   for (int64_t i = 0; i < logits.size(0); ++i) {
-    const int64_t label = logits[i].argmax().item<int64_t>();
     if (json) {
-      nlohmann::json row = {{"label", task.labels[label]},
-                            {"probabilities", nlohmann::json::array()},
-                            {"logits", nlohmann::json::array()}};
-      for (int64_t c = 0; c < k; ++c) {
-        row["probabilities"].push_back(probs[i][c].item<float>());
-        row["logits"].push_back(logits[i][c].item<float>());
-      }
-      std::cout << row.dump() << "\n";
+      std::cout << prediction_json(rows.data_ptr<float>() + i * k, task).dump() << "\n";
       continue;
     }
+    const int64_t label = logits[i].argmax().item<int64_t>();
     std::cout << task.labels[label];
     char number[32];
     for (int64_t c = 0; c < k; ++c) {

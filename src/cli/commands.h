@@ -16,6 +16,7 @@ void add_augment_command(CLI::App& app);
 void add_distill_command(CLI::App& app, const std::string& command_line);
 void add_demo_command(CLI::App& app, const std::string& command_line);
 void add_bench_command(CLI::App& app);
+void add_report_command(CLI::App& app);
 void add_serve_command(CLI::App& app);  // built with cpp-httplib only
 
 }  // namespace b2b::cli

@@ -12,13 +12,14 @@
 #include "student/inference.h"
 #include "teacher/inference.h"
 #include "util/atomic_file.h"
+#include "util/error.h"
 
 namespace b2b {
 
 namespace {
 
 struct ModelRow {
-  std::string name;
+  std::string name, role, embeddings;
   int64_t params = 0, params_without_embeddings = 0;
   Metrics metrics;
   double sentences_per_second = 0;
@@ -41,6 +42,8 @@ ModelRow teacher_row(const std::string& dir, TaskSpec task, const Dataset& dev,
   const ModelSpeed speed = measure_teacher(dir, dev.examples, task.is_pair(), run);
   ModelRow row;
   row.name = "teacher (BERT)";
+  row.role = "teacher";
+  row.embeddings = "WordPiece (BERT)";
   row.params = speed.parameters;
   row.params_without_embeddings = speed.parameters_without_embeddings;
   row.sentences_per_second = speed.sentences_per_second();
@@ -49,11 +52,20 @@ ModelRow teacher_row(const std::string& dir, TaskSpec task, const Dataset& dev,
   return row;
 }
 
-ModelRow student_row(const std::string& name, const std::string& dir, TaskSpec task,
-                     const Dataset& dev, const std::vector<int>& gold) {
+// "rand", or the mode and the vectors file, e.g. "multichannel, imdb-rt-skipgram-300d.bin".
+std::string describe_embeddings(const nlohmann::json& config) {
+  std::string text = config.value("embedding_mode", "rand");
+  const std::string vectors = config["training"].value("vectors", "");
+  if (!vectors.empty()) text += ", " + std::filesystem::path(vectors).filename().string();
+  return text;
+}
+
+ModelRow student_row(const std::string& name, const std::string& role, const std::string& dir,
+                     TaskSpec task, const Dataset& dev, const std::vector<int>& gold) {
   const ModelSpeed speed = measure_student(dir, dev.examples, kSpeedBatch);
   ModelRow row;
   row.name = name;
+  row.role = role;
   row.params = speed.parameters;
   row.params_without_embeddings = speed.parameters_without_embeddings;
   row.sentences_per_second = speed.sentences_per_second();
@@ -61,6 +73,7 @@ ModelRow student_row(const std::string& name, const std::string& dir, TaskSpec t
   row.metrics = compute_metrics(gold, row.predicted, task.labels);
   const auto config = nlohmann::json::parse(read_file(dir + "/config.json"));
   row.history = config["training"].value("history", nlohmann::json::array());
+  row.embeddings = describe_embeddings(config);
   return row;
 }
 
@@ -98,9 +111,11 @@ nlohmann::json write_report(const ReportInputs& in) {
   for (const auto& e : dev.examples) gold.push_back(e.label);
   std::vector<ModelRow> rows;
   rows.push_back(teacher_row(in.teacher_dir, task, dev, gold));
-  rows.push_back(student_row("BiLSTM distilled (BiLSTM_SOFT)", in.student_dir, task, dev, gold));
+  rows.push_back(
+      student_row("BiLSTM distilled (BiLSTM_SOFT)", "distilled", in.student_dir, task, dev, gold));
   if (!in.baseline_dir.empty())
-    rows.push_back(student_row("BiLSTM, no distillation", in.baseline_dir, task, dev, gold));
+    rows.push_back(
+        student_row("BiLSTM, no distillation", "undistilled", in.baseline_dir, task, dev, gold));
 
   nlohmann::json json = {{"task", in.task.describe()},
                          {"dev", in.dev_path},
@@ -110,18 +125,22 @@ nlohmann::json write_report(const ReportInputs& in) {
   std::ostringstream md;
   md << "# Distillation report\n\nTask " << in.task.describe() << ", dev file " << in.dev_path
      << ", transfer set " << in.transfer_rows << " rows.\n\n";
-  md << "| model | dev accuracy | F1 | parameters | without embeddings | sentences/s (dev, batch "
+  md << "| model | embeddings | dev accuracy | F1 | parameters | without embeddings | "
+        "sentences/s (dev, batch "
      << kSpeedBatch << ", this machine) |\n";
-  md << "|---|---|---|---|---|---|\n";
+  md << "|---|---|---|---|---|---|---|\n";
   char line[512];
   for (const auto& r : rows) {
-    std::snprintf(line, sizeof line, "| %s | %.4f (%lld/%lld) | %.4f | %lld | %lld | %.0f |\n",
-                  r.name.c_str(), r.metrics.accuracy, static_cast<long long>(r.metrics.correct),
+    std::snprintf(line, sizeof line, "| %s | %s | %.4f (%lld/%lld) | %.4f | %lld | %lld | %.0f |\n",
+                  r.name.c_str(), r.embeddings.c_str(), r.metrics.accuracy,
+                  static_cast<long long>(r.metrics.correct),
                   static_cast<long long>(r.metrics.total), r.metrics.positive_f1,
                   static_cast<long long>(r.params),
                   static_cast<long long>(r.params_without_embeddings), r.sentences_per_second);
     md << line;
     json["models"].push_back({{"name", r.name},
+                              {"role", r.role},
+                              {"embeddings", r.embeddings},
                               {"metrics", metrics_to_json(r.metrics)},
                               {"parameters", r.params},
                               {"parameters_without_embeddings", r.params_without_embeddings},
@@ -139,6 +158,15 @@ nlohmann::json write_report(const ReportInputs& in) {
       static_cast<double>(rows[0].params_without_embeddings) / rows[1].params_without_embeddings,
       speedup, 100 * agree);
   md << line;
+  if (rows.size() > 2) {
+    const double gain = 100 * (rows[1].metrics.accuracy - rows[2].metrics.accuracy);
+    std::snprintf(line, sizeof line,
+                  "Distillation adds %+.2f points of dev accuracy over the same BiLSTM trained on "
+                  "the gold labels alone.\n",
+                  gain);
+    md << line;
+    json["distillation_gain_points"] = gain;
+  }
   json["student_speedup"] = speedup;
   json["teacher_student_agreement"] = agree;
   if (plot_curves(rows, in.out_dir)) md << "\n![dev accuracy per epoch](curves.png)\n";
@@ -146,6 +174,73 @@ nlohmann::json write_report(const ReportInputs& in) {
   write_file_atomic(in.out_dir + "/report.json", json.dump(2) + "\n");
   write_file_atomic(in.out_dir + "/report.md", md.str());
   return json;
+}
+
+namespace {
+
+struct RunSummary {
+  std::string dir, embeddings, command;
+  size_t transfer_rows = 0;
+  double teacher = -1, distilled = -1, undistilled = -1;  // dev accuracy, -1 when absent
+};
+
+RunSummary read_run_summary(const std::string& dir) {
+  const std::string path = dir + "/report.json";
+  std::error_code ec;
+  if (!std::filesystem::exists(path, ec))
+    fail_file(path, "no such file (not a finished distill run)");
+  RunSummary run{dir};
+  try {
+    const auto json = nlohmann::json::parse(read_file(path));
+    run.command = json.at("command").get<std::string>();
+    run.transfer_rows = json.at("transfer_rows").get<size_t>();
+    const auto& models = json.at("models");
+    for (size_t i = 0; i < models.size(); ++i) {
+      // Reports written before models carried a role list teacher, distilled, undistilled.
+      static const char* kOrder[] = {"teacher", "distilled", "undistilled"};
+      const std::string role = models[i].value("role", i < 3 ? kOrder[i] : "");
+      const double accuracy = models[i].at("metrics").at("accuracy").get<double>();
+      if (role == "teacher") run.teacher = accuracy;
+      if (role == "distilled") {
+        run.distilled = accuracy;
+        run.embeddings = models[i].value("embeddings", "?");
+      }
+      if (role == "undistilled") run.undistilled = accuracy;
+    }
+  } catch (const nlohmann::json::exception& e) {
+    fail_file(path, std::string("is not a distill report: ") + e.what());
+  }
+  if (run.teacher < 0 || run.distilled < 0)
+    fail_file(path, "lists no teacher or no distilled student");
+  return run;
+}
+
+std::string percent(double accuracy) {
+  if (accuracy < 0) return "-";
+  char text[16];
+  std::snprintf(text, sizeof text, "%.2f%%", 100 * accuracy);
+  return text;
+}
+
+}  // namespace
+
+std::string compare_reports(const std::vector<std::string>& run_dirs) {
+  std::vector<RunSummary> runs;
+  for (const auto& dir : run_dirs) runs.push_back(read_run_summary(dir));
+  std::ostringstream md;
+  md << "| run | student embeddings | transfer rows | teacher | distilled | undistilled | "
+        "distillation adds |\n|---|---|---|---|---|---|---|\n";
+  for (const auto& r : runs) {
+    char gain[16] = "-";
+    if (r.undistilled >= 0)
+      std::snprintf(gain, sizeof gain, "%+.2f", 100 * (r.distilled - r.undistilled));
+    md << "| " << r.dir << " | " << r.embeddings << " | " << r.transfer_rows << " | "
+       << percent(r.teacher) << " | " << percent(r.distilled) << " | " << percent(r.undistilled)
+       << " | " << gain << " |\n";
+  }
+  md << "\nDev accuracy. Produced by:\n\n";
+  for (const auto& r : runs) md << "    " << r.command << "\n";
+  return md.str();
 }
 
 }  // namespace b2b

@@ -3,6 +3,7 @@
 // inference speed on this machine; teacher-student agreement; training curves; commands.
 #include <nlohmann/json.hpp>
 #include <string>
+#include <vector>
 
 #include "data/task.h"
 
@@ -16,5 +17,10 @@ struct ReportInputs {
 
 // Writes out_dir/report.json, report.md and (when gnuplot is installed) curves.png.
 nlohmann::json write_report(const ReportInputs& inputs);
+
+// One markdown table over several finished distill runs (say, random and pretrained student
+// embeddings): each run's teacher, distilled and undistilled dev accuracy, what distillation
+// adds, and the command behind it. Fails naming the file when a run has no usable report.json.
+std::string compare_reports(const std::vector<std::string>& run_dirs);
 
 }  // namespace b2b

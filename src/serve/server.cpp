@@ -169,24 +169,6 @@ PredictRequest parse_predict_request(const std::string& body, const TaskSpec& ta
   return request;
 }
 
-Json prediction_json(const float* logits, const TaskSpec& task) {
-  const int k = task.num_labels();
-  int best = 0;
-  float top = logits[0];
-  for (int c = 1; c < k; ++c) {
-    if (logits[c] > top) top = logits[c], best = c;
-  }
-  double total = 0;
-  for (int c = 0; c < k; ++c) total += std::exp(static_cast<double>(logits[c] - top));
-  Json row = {
-      {"label", task.labels[best]}, {"probabilities", Json::array()}, {"logits", Json::array()}};
-  for (int c = 0; c < k; ++c) {
-    row["probabilities"].push_back(static_cast<float>(std::exp(logits[c] - top) / total));
-    row["logits"].push_back(logits[c]);
-  }
-  return row;
-}
-
 namespace {
 
 // What GET /info answers.

@@ -39,9 +39,6 @@ struct PredictRequest {
 };
 PredictRequest parse_predict_request(const std::string& body, const TaskSpec& task);
 
-// {"label", "probabilities", "logits"} for one row of (N, k) logits.
-nlohmann::json prediction_json(const float* logits, const TaskSpec& task);
-
 class PredictionServer {
  public:
   PredictionServer(Student student, ServeOptions options);

@@ -1,5 +1,7 @@
 #include "student/inference.h"
 
+#include <cmath>
+
 #include "util/progress.h"
 
 namespace b2b {
@@ -24,6 +26,25 @@ torch::Tensor predict_logits(StudentModel& model, const std::vector<EncodedExamp
   }
   if (was_training) model->train();
   return logits;
+}
+
+nlohmann::json prediction_json(const float* logits, const TaskSpec& task) {
+  const int k = task.num_labels();
+  int best = 0;
+  float top = logits[0];
+  for (int c = 1; c < k; ++c) {
+    if (logits[c] > top) top = logits[c], best = c;
+  }
+  double total = 0;
+  for (int c = 0; c < k; ++c) total += std::exp(static_cast<double>(logits[c] - top));
+  nlohmann::json row = {{"label", task.labels[best]},
+                        {"probabilities", nlohmann::json::array()},
+                        {"logits", nlohmann::json::array()}};
+  for (int c = 0; c < k; ++c) {
+    row["probabilities"].push_back(static_cast<float>(std::exp(logits[c] - top) / total));
+    row["logits"].push_back(logits[c]);
+  }
+  return row;
 }
 
 }  // namespace b2b

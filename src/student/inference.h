@@ -2,8 +2,10 @@
 // Batched student inference in the original example order.
 #include <torch/torch.h>
 
+#include <nlohmann/json.hpp>
 #include <vector>
 
+#include "data/task.h"
 #include "student/batching.h"
 #include "student/model.h"
 
@@ -12,5 +14,9 @@ namespace b2b {
 // (N, k) float logits, rows in the order of `examples`.
 torch::Tensor predict_logits(StudentModel& model, const std::vector<EncodedExample>& examples,
                              size_t batch_size = 512, bool show_progress = false);
+
+// {"label", "probabilities", "logits"} for one row of k logits: what `predict --json` prints
+// per line and what the server answers.
+nlohmann::json prediction_json(const float* logits, const TaskSpec& task);
 
 }  // namespace b2b
