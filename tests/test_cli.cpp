@@ -1,11 +1,19 @@
 // End-to-end tests of the bert2bilstm program: training on real SST-2 rows, eval, predict,
 // split, and the one-line errors for bad input.
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
+#include <thread>
+#include <vector>
 
 #include "test_util.h"
 #include "util/atomic_file.h"
@@ -182,6 +190,47 @@ TEST(Cli, VersionAndHelp) {
     EXPECT_EQ(result.exit_code, 0) << command;
     EXPECT_NE(result.out.find("--"), std::string::npos) << command;
   }
+}
+
+// B2B_CRASH_TRACES=1, for chasing a crash on a host without a debugger: a fatal signal prints
+// every thread's stack, and the process still ends by that signal.
+TEST_F(CliTest, PrintsEveryStackOnAFatalSignalWhenAsked) {
+  int input[2];
+  ASSERT_EQ(::pipe(input), 0);  // predict waits on this stdin while we hold it open
+  const std::string err = dir_->path("crash.err");
+  posix_spawn_file_actions_t files;
+  posix_spawn_file_actions_init(&files);
+  posix_spawn_file_actions_adddup2(&files, input[0], 0);
+  posix_spawn_file_actions_addclose(&files, input[1]);
+  posix_spawn_file_actions_addopen(&files, 1, "/dev/null", O_WRONLY, 0);
+  posix_spawn_file_actions_addopen(&files, 2, err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  std::vector<std::string> env_text = {"B2B_CRASH_TRACES=1"};
+  for (char** e = environ; *e; ++e) env_text.emplace_back(*e);
+  std::vector<char*> env;
+  for (auto& e : env_text) env.push_back(e.data());
+  env.push_back(nullptr);
+  std::string binary = B2B_BINARY, command = "predict", flag = "--model", dir = model();
+  char* argv[] = {binary.data(), command.data(), flag.data(), dir.data(), nullptr};
+  pid_t pid = 0;
+  ASSERT_EQ(posix_spawn(&pid, binary.c_str(), &files, nullptr, argv, env.data()), 0);
+  posix_spawn_file_actions_destroy(&files);
+  ::close(input[0]);
+  // Signal once predict blocks reading stdin, well past main's first lines.
+  const std::string wchan = "/proc/" + std::to_string(pid) + "/wchan";
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (read_file(wchan).find("pipe_read") == std::string::npos &&
+         std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  ASSERT_EQ(::kill(pid, SIGSEGV), 0);
+  int status = 0;
+  ASSERT_EQ(::waitpid(pid, &status, 0), pid);
+  ::close(input[1]);
+  ASSERT_TRUE(WIFSIGNALED(status));
+  EXPECT_EQ(WTERMSIG(status), SIGSEGV);
+  const std::string trace = read_file(err);
+  EXPECT_NE(trace.find("SIGSEGV"), std::string::npos) << trace;
+  EXPECT_NE(trace.find("frame #"), std::string::npos) << trace;
 }
 
 }  // namespace

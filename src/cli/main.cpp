@@ -1,12 +1,21 @@
 // bert2bilstm: distill a fine-tuned BERT classifier into a BiLSTM. One program, one
 // subcommand per pipeline stage (see README.md).
+#include <c10/util/signal_handler.h>
+
 #include <CLI/CLI.hpp>
+#include <cstdlib>
 #include <iostream>
 
 #include "cli/commands.h"
 #include "util/error.h"
 
 int main(int argc, char** argv) {
+#if defined(C10_SUPPORTS_FATAL_SIGNAL_HANDLERS)
+  // B2B_CRASH_TRACES=1: a crash prints every thread's stack before the usual exit, for hosts
+  // without a debugger (scripts/gpu_check.sh).
+  if (const char* traces = std::getenv("B2B_CRASH_TRACES"); traces && traces == std::string("1"))
+    c10::FatalSignalHandler::getInstance().setPrintStackTracesOnFatalSignal(true);
+#endif
   CLI::App app{"bert2bilstm: distill a fine-tuned BERT classifier into a small BiLSTM",
                "bert2bilstm"};
   app.set_version_flag("--version", std::string("bert2bilstm ") + B2B_VERSION);
