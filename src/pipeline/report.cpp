@@ -189,7 +189,8 @@ RunSummary read_run_summary(const std::string& dir) {
   std::error_code ec;
   if (!std::filesystem::exists(path, ec))
     fail_file(path, "no such file (not a finished distill run)");
-  RunSummary run{dir};
+  RunSummary run;
+  run.dir = dir;
   try {
     const auto json = nlohmann::json::parse(read_file(path));
     run.command = json.at("command").get<std::string>();
