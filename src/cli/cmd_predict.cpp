@@ -21,23 +21,23 @@ struct Flags {
 };
 
 void print_rows(const torch::Tensor& logits, const TaskSpec& task, bool json) {
-  const torch::Tensor probs = torch::softmax(logits, 1);
   const torch::Tensor rows = logits.contiguous();
-  const int64_t k = logits.size(1);
+  const int k = static_cast<int>(logits.size(1));
+  char number[32];
   for (int64_t i = 0; i < logits.size(0); ++i) {
+    const float* row = rows.data_ptr<float>() + i * k;
     if (json) {
-      std::cout << prediction_json(rows.data_ptr<float>() + i * k, task).dump() << "\n";
+      std::cout << prediction_json(row, task).dump() << "\n";
       continue;
     }
-    const int64_t label = logits[i].argmax().item<int64_t>();
-    std::cout << task.labels[label];
-    char number[32];
-    for (int64_t c = 0; c < k; ++c) {
-      std::snprintf(number, sizeof number, "\t%.6f", probs[i][c].item<float>());
+    const RowPrediction p = predict_row(row, k);
+    std::cout << task.labels[p.label];
+    for (float probability : p.probabilities) {
+      std::snprintf(number, sizeof number, "\t%.6f", probability);
       std::cout << number;
     }
-    for (int64_t c = 0; c < k; ++c) {
-      std::snprintf(number, sizeof number, "\t%.9g", logits[i][c].item<float>());
+    for (int c = 0; c < k; ++c) {
+      std::snprintf(number, sizeof number, "\t%.9g", row[c]);
       std::cout << number;
     }
     std::cout << "\n";

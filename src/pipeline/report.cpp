@@ -195,16 +195,13 @@ RunSummary read_run_summary(const std::string& dir) {
     const auto json = nlohmann::json::parse(read_file(path));
     run.command = json.at("command").get<std::string>();
     run.transfer_rows = json.at("transfer_rows").get<size_t>();
-    const auto& models = json.at("models");
-    for (size_t i = 0; i < models.size(); ++i) {
-      // Reports written before models carried a role list teacher, distilled, undistilled.
-      static const char* kOrder[] = {"teacher", "distilled", "undistilled"};
-      const std::string role = models[i].value("role", i < 3 ? kOrder[i] : "");
-      const double accuracy = models[i].at("metrics").at("accuracy").get<double>();
+    for (const auto& model : json.at("models")) {
+      const std::string role = model.value("role", "");
+      const double accuracy = model.at("metrics").at("accuracy").get<double>();
       if (role == "teacher") run.teacher = accuracy;
       if (role == "distilled") {
         run.distilled = accuracy;
-        run.embeddings = models[i].value("embeddings", "?");
+        run.embeddings = model.value("embeddings", "?");
       }
       if (role == "undistilled") run.undistilled = accuracy;
     }
@@ -212,7 +209,9 @@ RunSummary read_run_summary(const std::string& dir) {
     fail_file(path, std::string("is not a distill report: ") + e.what());
   }
   if (run.teacher < 0 || run.distilled < 0)
-    fail_file(path, "lists no teacher or no distilled student");
+    fail_file(path,
+              "names no teacher or no distilled student (an older report: rerun its "
+              "distill command with --from report)");
   return run;
 }
 

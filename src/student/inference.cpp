@@ -28,23 +28,25 @@ torch::Tensor predict_logits(StudentModel& model, const std::vector<EncodedExamp
   return logits;
 }
 
-nlohmann::json prediction_json(const float* logits, const TaskSpec& task) {
-  const int k = task.num_labels();
-  int best = 0;
+RowPrediction predict_row(const float* logits, int k) {
+  RowPrediction out;
   float top = logits[0];
   for (int c = 1; c < k; ++c) {
-    if (logits[c] > top) top = logits[c], best = c;
+    if (logits[c] > top) top = logits[c], out.label = c;
   }
   double total = 0;
   for (int c = 0; c < k; ++c) total += std::exp(static_cast<double>(logits[c] - top));
-  nlohmann::json row = {{"label", task.labels[best]},
-                        {"probabilities", nlohmann::json::array()},
-                        {"logits", nlohmann::json::array()}};
-  for (int c = 0; c < k; ++c) {
-    row["probabilities"].push_back(static_cast<float>(std::exp(logits[c] - top) / total));
-    row["logits"].push_back(logits[c]);
-  }
-  return row;
+  for (int c = 0; c < k; ++c)
+    out.probabilities.push_back(static_cast<float>(std::exp(logits[c] - top) / total));
+  return out;
+}
+
+nlohmann::json prediction_json(const float* logits, const TaskSpec& task) {
+  const int k = task.num_labels();
+  const RowPrediction p = predict_row(logits, k);
+  return {{"label", task.labels[p.label]},
+          {"probabilities", p.probabilities},
+          {"logits", std::vector<float>(logits, logits + k)}};
 }
 
 }  // namespace b2b

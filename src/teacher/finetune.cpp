@@ -214,8 +214,8 @@ LearningRateResult train_one_rate(const std::string& model_dir, const TaskSpec& 
                                      order.begin() + std::min(order.size(), b + o.batch));
       const EncodedBatch batch = pad_batch(train.encodings, rows, teacher.tokenizer.pad_id());
       auto labels = torch::empty({static_cast<int64_t>(rows.size())}, torch::kInt64);
-      for (size_t i = 0; i < rows.size(); ++i)
-        labels.data_ptr<int64_t>()[i] = train.labels[rows[i]];
+      int64_t* label = labels.data_ptr<int64_t>();
+      for (size_t i = 0; i < rows.size(); ++i) label[i] = train.labels[rows[i]];
       const double scale = step < warmup_steps
                                ? (step + 1) / warmup_steps
                                : std::max(0.0, (total_steps - step) / (total_steps - warmup_steps));
