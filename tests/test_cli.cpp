@@ -117,6 +117,10 @@ TEST_F(CliTest, RefusesGoldOnlyTrainingWithAlphaBelowOne) {
                               " --out " + dir_->path("never") + " --alpha 0");
   expect_clean_error(result, "--alpha must be 1");
   EXPECT_FALSE(std::filesystem::exists(dir_->path("never")));
+  const auto word_dropout = run_cli("student train --task sst2 --train " + dir_->path("train.tsv") +
+                                    " --out " + dir_->path("never") + " --word-dropout 1");
+  expect_clean_error(word_dropout, "--word-dropout must be in [0, 1)");
+  EXPECT_FALSE(std::filesystem::exists(dir_->path("never")));
 }
 
 TEST_F(CliTest, BadDataFilesGiveOneErrorLineAndNoOutput) {

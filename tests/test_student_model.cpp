@@ -5,6 +5,7 @@
 #include "student/checkpoint.h"
 #include "student/inference.h"
 #include "student/model.h"
+#include "student/trainer.h"
 #include "test_util.h"
 #include "util/error.h"
 
@@ -95,6 +96,26 @@ TEST(StudentInference, PredictionJsonHoldsTheSoftmaxOfTheLogits) {
   EXPECT_NEAR(row["probabilities"][0].get<double>() + row["probabilities"][1].get<double>(), 1,
               1e-6);
   EXPECT_EQ(row["logits"][1].get<float>(), 3.0f);
+}
+
+TEST(StudentTraining, WordDropoutTurnsAboutPOfTheWordsIntoUnkAndKeepsPadding) {
+  torch::manual_seed(3);
+  // 400 sequences of 50 word ids >= 3 followed by 50 padding positions.
+  torch::Tensor ids = torch::cat(
+      {torch::randint(3, 1000, {400, 50}, torch::kInt64), torch::zeros({400, 50}, torch::kInt64)},
+      1);
+  const torch::Tensor before = ids.clone();
+  drop_words_to_unk(ids, 0.2);
+  const torch::Tensor words = ids.slice(1, 0, 50), padding = ids.slice(1, 50);
+  EXPECT_TRUE(padding.eq(Vocabulary::kPad).all().item<bool>());
+  const double unk = words.eq(Vocabulary::kUnk).to(torch::kFloat64).mean().item<double>();
+  EXPECT_NEAR(unk, 0.2, 0.01);  // 20,000 draws: the standard error is 0.003
+  // Every word is either kept or became [UNK].
+  EXPECT_TRUE(
+      words.eq(before.slice(1, 0, 50)).logical_or(words.eq(Vocabulary::kUnk)).all().item<bool>());
+  torch::Tensor unchanged = before.clone();
+  drop_words_to_unk(unchanged, 0.0);
+  EXPECT_TRUE(unchanged.equal(before));
 }
 
 }  // namespace

@@ -73,6 +73,9 @@ void add_distill_command(CLI::App& app, const std::string& command_line) {
                   "distilled student's CE weight (0 = BiLSTM_SOFT)")
       ->capture_default_str();
   cmd->add_option("--patience", s.student.options.patience)->capture_default_str();
+  cmd->add_option("--word-dropout", s.student.options.word_dropout,
+                  "both students: replace training words by [UNK] with this probability")
+      ->capture_default_str();
   cmd->add_option("--seed", s.augment.seed)->capture_default_str();
   add_threads_flag(cmd, flags->threads);
   cmd->final_callback([flags, command_line] { run(*flags, command_line); });

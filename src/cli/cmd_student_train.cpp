@@ -61,6 +61,9 @@ void add_student_command(CLI::App& app) {
   cmd->add_option("--weight-decay", o.weight_decay)->capture_default_str();
   cmd->add_option("--alpha", o.alpha, "loss = alpha*CE + (1-alpha)*MSE(logits); 0 = BiLSTM_SOFT")
       ->capture_default_str();
+  cmd->add_option("--word-dropout", o.word_dropout,
+                  "replace training words by [UNK] with this probability (trains [UNK])")
+      ->capture_default_str();
   cmd->add_option("--clip-norm", o.clip_norm, "gradient norm clip (0 = off)")
       ->capture_default_str();
   cmd->add_option("--patience", o.patience,

@@ -73,6 +73,7 @@ nlohmann::json student_settings(const StudentRunSpec& s) {
           {"lr", o.lr},
           {"rho", o.rho},
           {"alpha", o.alpha},
+          {"word_dropout", o.word_dropout},
           {"patience", o.patience},
           {"seed", o.seed}};
 }

@@ -30,6 +30,8 @@ void validate_train_options(const TrainOptions& options, bool has_logits,
   }
   if (options.batch_size == 0) throw Error("--batch must be positive");
   if (options.epochs <= 0) throw Error("--epochs must be positive");
+  if (options.word_dropout < 0 || options.word_dropout >= 1)
+    throw Error("--word-dropout must be in [0, 1)");
   if (options.optimizer != "adadelta" && options.optimizer != "sgd" &&
       options.optimizer != "adam") {
     throw Error("--optimizer: expected adadelta, sgd or adam, got '" + options.optimizer + "'");
@@ -71,7 +73,11 @@ double run_epoch(StudentModel& model, torch::optim::Optimizer& optimizer,
   Progress progress("epoch " + std::to_string(epoch), static_cast<int64_t>(train.size()), "ex");
   double total_loss = 0;
   for (size_t i = 0; i < batches.size(); ++i) {
-    const Batch batch = collate(train, batches[i]);
+    Batch batch = collate(train, batches[i]);
+    if (options.word_dropout > 0) {
+      drop_words_to_unk(batch.ids_a, options.word_dropout);
+      if (batch.ids_b.defined()) drop_words_to_unk(batch.ids_b, options.word_dropout);
+    }
     optimizer.zero_grad();
     torch::Tensor loss = batch_loss(model->forward(batch), batch, options.alpha);
     loss.backward();
@@ -90,6 +96,12 @@ double run_epoch(StudentModel& model, torch::optim::Optimizer& optimizer,
 }
 
 }  // namespace
+
+void drop_words_to_unk(torch::Tensor& ids, double p) {
+  const torch::Tensor dropped =
+      torch::rand(ids.sizes()).lt(p).logical_and_(ids.ne(Vocabulary::kPad));
+  ids.masked_fill_(dropped, Vocabulary::kUnk);
+}
 
 double accuracy(StudentModel& model, const std::vector<EncodedExample>& examples) {
   const torch::Tensor predicted = predict_logits(model, examples).argmax(1);

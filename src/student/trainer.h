@@ -21,7 +21,11 @@ struct TrainOptions {
   double weight_decay = 0;
   double alpha = 1.0;    // weight of the cross-entropy term; 0 = pure logit MSE (BiLSTM_SOFT)
   double clip_norm = 0;  // 0 = no clipping
-  int patience = 5;      // epochs without dev improvement before stopping; 0 = never stop
+  // Probability of replacing a training word by [UNK]. With a vocabulary built from the
+  // training words, [UNK] is otherwise never trained, yet every unseen word at test time
+  // reads it (word dropout, Iyyer et al. 2015; not in the paper, so off by default).
+  double word_dropout = 0;
+  int patience = 5;  // epochs without dev improvement before stopping; 0 = never stop
   uint64_t seed = 1;
 };
 
@@ -51,5 +55,8 @@ TrainResult train_student(StudentModel& model, const std::vector<EncodedExample>
 
 // Accuracy of the model's argmax against gold labels (rows without one are ignored).
 double accuracy(StudentModel& model, const std::vector<EncodedExample>& examples);
+
+// Replaces each word id (not padding) by [UNK] with probability p, in place.
+void drop_words_to_unk(torch::Tensor& ids, double p);
 
 }  // namespace b2b
