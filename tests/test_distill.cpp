@@ -89,6 +89,14 @@ TEST(Distill, ResumesAfterBeingKilledDuringLabeling) {
   const auto again = run_cli(args);  // nothing left to do
   EXPECT_NE(again.err.find("stage report: up to date, skipped"), std::string::npos) << again.err;
   EXPECT_EQ(again.err.find("running"), std::string::npos) << again.err;
+
+  // Another student seed retrains the students and keeps the labels.
+  const auto reseeded = run_cli(args + " --student-seed 2");
+  ASSERT_EQ(reseeded.exit_code, 0) << reseeded.err;
+  EXPECT_NE(reseeded.err.find("stage label: up to date, skipped"), std::string::npos)
+      << reseeded.err;
+  EXPECT_NE(reseeded.err.find("stage student: running"), std::string::npos) << reseeded.err;
+  EXPECT_NE(reseeded.err.find("stage baseline: running"), std::string::npos) << reseeded.err;
 }
 
 TEST(Distill, StopsAfterLabelingAndAnotherRunFinishesThenBenchAndReportUseIt) {

@@ -76,7 +76,11 @@ void add_distill_command(CLI::App& app, const std::string& command_line) {
   cmd->add_option("--word-dropout", s.student.options.word_dropout,
                   "both students: replace training words by [UNK] with this probability")
       ->capture_default_str();
-  cmd->add_option("--seed", s.augment.seed)->capture_default_str();
+  cmd->add_option("--seed", s.augment.seed, "augmentation and transfer-set sampling seed")
+      ->capture_default_str();
+  cmd->add_option("--student-seed", s.student.options.seed,
+                  "both students' initialization and batch order")
+      ->capture_default_str();
   add_threads_flag(cmd, flags->threads);
   cmd->final_callback([flags, command_line] { run(*flags, command_line); });
 }
