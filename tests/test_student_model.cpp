@@ -2,10 +2,10 @@
 
 #include <cmath>
 
+#include "student/batching.h"
 #include "student/checkpoint.h"
 #include "student/inference.h"
 #include "student/model.h"
-#include "student/trainer.h"
 #include "test_util.h"
 #include "util/error.h"
 
@@ -105,7 +105,12 @@ TEST(StudentTraining, WordDropoutTurnsAboutPOfTheWordsIntoUnkAndKeepsPadding) {
       {torch::randint(3, 1000, {400, 50}, torch::kInt64), torch::zeros({400, 50}, torch::kInt64)},
       1);
   const torch::Tensor before = ids.clone();
-  drop_words_to_unk(ids, 0.2);
+  Batch batch;
+  batch.ids_a = ids;  // the same storage: dropped in place
+  batch.ids_b = torch::randint(3, 1000, {400, 50}, torch::kInt64);  // a pair's second sentence
+  drop_words_to_unk(batch, 0.2);
+  EXPECT_NEAR(batch.ids_b.eq(Vocabulary::kUnk).to(torch::kFloat64).mean().item<double>(), 0.2,
+              0.01);
   const torch::Tensor words = ids.slice(1, 0, 50), padding = ids.slice(1, 50);
   EXPECT_TRUE(padding.eq(Vocabulary::kPad).all().item<bool>());
   const double unk = words.eq(Vocabulary::kUnk).to(torch::kFloat64).mean().item<double>();
@@ -113,9 +118,10 @@ TEST(StudentTraining, WordDropoutTurnsAboutPOfTheWordsIntoUnkAndKeepsPadding) {
   // Every word is either kept or became [UNK].
   EXPECT_TRUE(
       words.eq(before.slice(1, 0, 50)).logical_or(words.eq(Vocabulary::kUnk)).all().item<bool>());
-  torch::Tensor unchanged = before.clone();
+  Batch unchanged;
+  unchanged.ids_a = before.clone();
   drop_words_to_unk(unchanged, 0.0);
-  EXPECT_TRUE(unchanged.equal(before));
+  EXPECT_TRUE(unchanged.ids_a.equal(before));
 }
 
 }  // namespace

@@ -63,6 +63,15 @@ std::vector<EncodedExample> encode_examples(const Dataset& data, const BasicToke
   return encoded;
 }
 
+void drop_words_to_unk(Batch& batch, double p) {
+  if (p <= 0) return;
+  for (torch::Tensor* ids : {&batch.ids_a, &batch.ids_b}) {
+    if (!ids->defined()) continue;
+    ids->masked_fill_(torch::rand(ids->sizes()).lt(p).logical_and_(ids->ne(Vocabulary::kPad)),
+                      Vocabulary::kUnk);
+  }
+}
+
 Batch collate(const std::vector<EncodedExample>& examples, const std::vector<size_t>& indices) {
   Batch batch;
   batch.ids_a = pad(examples, indices, false, batch.lengths_a);

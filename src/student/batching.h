@@ -31,6 +31,10 @@ struct Batch {
 
 Batch collate(const std::vector<EncodedExample>& examples, const std::vector<size_t>& indices);
 
+// Word dropout: replaces each word id of both sentences (not padding) by [UNK] with
+// probability p, in place; p = 0 leaves the batch as it is.
+void drop_words_to_unk(Batch& batch, double p);
+
 // Training order: shuffled, then sorted by length inside pools of 50 batches so a batch
 // holds similar lengths, then the batches shuffled. Deterministic for a given rng state.
 std::vector<std::vector<size_t>> training_batches(const std::vector<EncodedExample>& examples,

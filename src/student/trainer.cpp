@@ -74,10 +74,7 @@ double run_epoch(StudentModel& model, torch::optim::Optimizer& optimizer,
   double total_loss = 0;
   for (size_t i = 0; i < batches.size(); ++i) {
     Batch batch = collate(train, batches[i]);
-    if (options.word_dropout > 0) {
-      drop_words_to_unk(batch.ids_a, options.word_dropout);
-      if (batch.ids_b.defined()) drop_words_to_unk(batch.ids_b, options.word_dropout);
-    }
+    drop_words_to_unk(batch, options.word_dropout);
     optimizer.zero_grad();
     torch::Tensor loss = batch_loss(model->forward(batch), batch, options.alpha);
     loss.backward();
@@ -96,12 +93,6 @@ double run_epoch(StudentModel& model, torch::optim::Optimizer& optimizer,
 }
 
 }  // namespace
-
-void drop_words_to_unk(torch::Tensor& ids, double p) {
-  const torch::Tensor dropped =
-      torch::rand(ids.sizes()).lt(p).logical_and_(ids.ne(Vocabulary::kPad));
-  ids.masked_fill_(dropped, Vocabulary::kUnk);
-}
 
 double accuracy(StudentModel& model, const std::vector<EncodedExample>& examples) {
   const torch::Tensor predicted = predict_logits(model, examples).argmax(1);

@@ -56,7 +56,4 @@ TrainResult train_student(StudentModel& model, const std::vector<EncodedExample>
 // Accuracy of the model's argmax against gold labels (rows without one are ignored).
 double accuracy(StudentModel& model, const std::vector<EncodedExample>& examples);
 
-// Replaces each word id (not padding) by [UNK] with probability p, in place.
-void drop_words_to_unk(torch::Tensor& ids, double p);
-
 }  // namespace b2b
