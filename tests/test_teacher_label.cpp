@@ -1,4 +1,5 @@
-// `teacher label` end to end: output layout, resuming a killed run, shards, bad input.
+// The teacher from the command line: `teacher label` end to end (output layout, resuming a
+// killed run, shards, bad input), `tokenize`, and `eval`/`predict` on BERT directories.
 #include <gtest/gtest.h>
 #include <signal.h>
 
@@ -9,6 +10,7 @@
 #include <sstream>
 #include <thread>
 
+#include "io/safetensors.h"
 #include "test_util.h"
 #include "util/atomic_file.h"
 
@@ -141,6 +143,76 @@ TEST(TeacherLabel, RealTeacherReproducesItsDevAccuracy) {
   const auto metrics = nlohmann::json::parse(result.out);
   EXPECT_EQ(metrics["correct"].get<int>(), 747);
   EXPECT_EQ(metrics["total"].get<int>(), 872);
+}
+
+// `predict --json` logits for `input`, one row per line.
+std::vector<std::vector<float>> predicted_logits(const std::string& model,
+                                                 const std::string& input) {
+  const auto result = run_cli("predict --threads 1 --json --model " + model, input);
+  EXPECT_EQ(result.exit_code, 0) << result.err;
+  std::vector<std::vector<float>> rows;
+  for (const auto& line : lines_of(result.out))
+    rows.push_back(nlohmann::json::parse(line)["logits"].get<std::vector<float>>());
+  return rows;
+}
+
+float max_row_diff(const std::vector<float>& row, const torch::Tensor& reference) {
+  float diff = 0;
+  for (size_t c = 0; c < row.size(); ++c)
+    diff = std::max(diff, std::abs(row[c] - reference[c].item<float>()));
+  return diff;
+}
+
+TEST(TeacherPredict, MatchesTransformersOnTheSingleSentenceFixture) {
+  const std::string dir = shared("fixtures/bert/tiny-sst2-f32");
+  const auto texts = nlohmann::json::parse(read_file(dir + "/reference.json"))["texts"];
+  const auto reference = SafetensorsFile(dir + "/reference.safetensors").get_float("logits");
+  // One text per line: the one holding a newline (and a TAB) cannot be a line of stdin.
+  std::string input;
+  std::vector<int64_t> compared;
+  for (size_t i = 0; i < texts.size(); ++i) {
+    const std::string text = texts[i].get<std::string>();
+    if (text.find_first_of("\t\r\n") != std::string::npos) continue;
+    input += text + "\n";
+    compared.push_back(static_cast<int64_t>(i));
+  }
+  ASSERT_EQ(compared.size() + 1, texts.size());
+  const auto rows = predicted_logits(dir, input);
+  ASSERT_EQ(rows.size(), compared.size());
+  for (size_t r = 0; r < rows.size(); ++r)
+    EXPECT_LE(max_row_diff(rows[r], reference[compared[r]]), 1e-4) << texts[compared[r]];
+}
+
+// Pairs (text_a<TAB>text_b) interleaved with single sentences: each line is encoded as what it
+// is, and the rows come back in input order.
+TEST(TeacherPredict, MatchesTransformersOnPairsMixedWithSingles) {
+  const std::string dir = shared("fixtures/bert/small-nli-f16");
+  const auto texts = nlohmann::json::parse(read_file(dir + "/reference.json"))["texts"];
+  std::string input;
+  for (const auto& pair : texts) {
+    input += pair[0].get<std::string>() + "\t" + pair[1].get<std::string>() + "\n";
+    input += pair[0].get<std::string>() + "\n";
+  }
+  const auto rows = predicted_logits(dir, input);
+  const auto reference =
+      SafetensorsFile(dir + "/reference.safetensors").get_float("logits_from_rounded_weights");
+  ASSERT_EQ(static_cast<int64_t>(rows.size()), 2 * reference.size(0));
+  for (int64_t i = 0; i < reference.size(0); ++i) {
+    EXPECT_LE(max_row_diff(rows[2 * i], reference[i]), 1e-4) << texts[i];
+    EXPECT_GT(max_row_diff(rows[2 * i + 1], reference[i]), 1e-3) << "a single sentence";
+  }
+  // The single sentence alone gets the same logits as inside the mixed input.
+  const auto alone = predicted_logits(dir, texts[0][0].get<std::string>() + "\n");
+  ASSERT_EQ(alone.size(), 1u);
+  EXPECT_LE(max_row_diff(alone[0], torch::tensor(rows[1])), 1e-5);
+}
+
+TEST(TeacherPredict, RejectsInvalidUtf8) {
+  const auto result = run_cli("predict --json --model " + shared("fixtures/bert/tiny-sst2-f32"),
+                              "fine\nbad \xff\n");
+  EXPECT_NE(result.exit_code, 0);
+  EXPECT_NE(result.err.find("<stdin>:2: invalid UTF-8"), std::string::npos) << result.err;
+  EXPECT_EQ(result.out, "");  // nothing of a chunk that did not finish
 }
 
 }  // namespace
