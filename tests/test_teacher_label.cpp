@@ -207,12 +207,23 @@ TEST(TeacherPredict, MatchesTransformersOnPairsMixedWithSingles) {
   EXPECT_LE(max_row_diff(alone[0], torch::tensor(rows[1])), 1e-5);
 }
 
-TEST(TeacherPredict, RejectsInvalidUtf8) {
-  const auto result = run_cli("predict --json --model " + shared("fixtures/bert/tiny-sst2-f32"),
-                              "fine\nbad \xff\n");
-  EXPECT_NE(result.exit_code, 0);
-  EXPECT_NE(result.err.find("<stdin>:2: invalid UTF-8"), std::string::npos) << result.err;
-  EXPECT_EQ(result.out, "");  // nothing of a chunk that did not finish
+TEST(TeacherPredict, BadInputIsOneClearError) {
+  const std::string model = shared("fixtures/bert/tiny-sst2-f32");
+  auto expect_error = [](const test::CommandResult& r, const std::string& needle) {
+    EXPECT_NE(r.exit_code, 0);
+    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+    EXPECT_NE(r.err.find(needle), std::string::npos) << r.err;
+    EXPECT_EQ(r.out, "");  // nothing of a chunk that did not finish
+  };
+  expect_error(run_cli("predict --json --model " + model, "fine\nbad \xff\n"),
+               "<stdin>:2: invalid UTF-8");
+  if (!torch::cuda::is_available()) {
+    expect_error(run_cli("predict --json --device cuda --model " + model, "fine\n"),
+                 "--device cuda");
+    expect_error(run_cli("eval --device cuda --task sst2 --model " + model + " --data " +
+                         shared("data/glue/SST-2/dev.tsv")),
+                 "--device cuda");
+  }
 }
 
 }  // namespace

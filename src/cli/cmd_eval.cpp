@@ -16,7 +16,7 @@ namespace {
 
 struct Flags {
   TaskFlags task;
-  std::string model, data;
+  std::string model, data, device = "cpu";
   bool json = false;
   int threads = 0;
   size_t batch = 512;
@@ -54,11 +54,13 @@ TaskSpec task_for_teacher(const TaskFlags& flags, const Teacher& teacher,
 void predict(const Flags& f, TaskSpec& task, std::vector<int>& gold, std::vector<int>& pred) {
   torch::Tensor logits;
   if (is_bert_directory(f.model)) {
+    TeacherRunOptions options;
+    options.device = parse_device(f.device);
     Teacher teacher = load_teacher(f.model);
     task = task_for_teacher(f.task, teacher, f.model);
     const Dataset data = read_dataset(f.data, task);
+    prepare_teacher(teacher, options);
     Progress progress("eval", static_cast<int64_t>(data.examples.size()), "sentences");
-    TeacherRunOptions options;
     logits = teacher_logits(teacher, data.examples, 0, data.examples.size(), task.is_pair(),
                             options, &progress);
     for (const auto& e : data.examples) gold.push_back(e.label);
@@ -103,6 +105,8 @@ void add_eval_command(CLI::App& app) {
   cmd->add_option("--data", flags->data, "labeled task file")->required();
   cmd->add_option("--batch", flags->batch)->capture_default_str();
   cmd->add_flag("--json", flags->json, "print metrics as JSON");
+  cmd->add_option("--device", flags->device, "cpu or cuda (BERT directories)")
+      ->capture_default_str();
   add_threads_flag(cmd, flags->threads);
   cmd->final_callback([flags] { run(*flags); });
 }
