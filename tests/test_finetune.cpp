@@ -1,9 +1,13 @@
-// Teacher fine-tuning on CPU: it learns, and what it saves reloads to the same logits.
+// Teacher fine-tuning on CPU: it learns, what it saves reloads to the same logits, and a run
+// killed between epochs resumes to the very model an uninterrupted run makes.
 #include <gtest/gtest.h>
+#include <signal.h>
 
+#include <chrono>
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <sstream>
+#include <thread>
 
 #include "io/safetensors.h"
 #include "teacher/finetune.h"
@@ -17,12 +21,17 @@ namespace {
 using test::run_cli;
 using test::shared;
 
-TEST(Finetune, LearnsSst2AndTheSavedDirectoryReloadsExactly) {
-  test::TempDir dir;
+// The header and the first `n` rows of SST-2 train.
+std::string sst2_rows(int n) {
   std::istringstream in(read_file(shared("data/glue/SST-2/train.tsv")));
   std::string line, rows;
-  for (int i = 0; i <= 5000 && std::getline(in, line); ++i) rows += line + "\n";
-  const std::string train = dir.write("train.tsv", rows);
+  for (int i = 0; i <= n && std::getline(in, line); ++i) rows += line + "\n";
+  return rows;
+}
+
+TEST(Finetune, LearnsSst2AndTheSavedDirectoryReloadsExactly) {
+  test::TempDir dir;
+  const std::string train = dir.write("train.tsv", sst2_rows(5000));
   const auto result =
       run_cli("teacher finetune --model " + shared("fixtures/bert/tiny-sst2-f32") +
               " --task sst2 --train " + train + " --dev " + shared("data/glue/SST-2/dev.tsv") +
@@ -53,6 +62,50 @@ TEST(Finetune, LearnsSst2AndTheSavedDirectoryReloadsExactly) {
   const auto a = teacher.model->forward(ids, types, mask),
              b = again.model->forward(ids, types, mask);
   EXPECT_LE((a - b).abs().max().item<double>(), 1e-6);
+}
+
+TEST(Finetune, ResumesAfterBeingKilledBetweenEpochsToTheSameModel) {
+  test::TempDir dir;
+  const std::string train = dir.write("train.tsv", sst2_rows(3000));
+  auto args = [&](const std::string& out, const std::string& extra = "") {
+    return "teacher finetune --model " + shared("fixtures/bert/tiny-sst2-f32") +
+           " --task sst2 --train " + train + " --dev " + shared("data/glue/SST-2/dev.tsv") +
+           " --out " + dir.path(out) + " --lr 1e-3 --epochs 2 --threads 1 " + extra;
+  };
+  const auto whole = run_cli(args("whole"));
+  ASSERT_EQ(whole.exit_code, 0) << whole.err;
+
+  // Killed once the first epoch is committed (weights, optimizer, generators, progress).
+  const std::string background = std::string(B2B_BINARY) + " " + args("killed") +
+                                 " > /dev/null 2>&1 & echo $! > " + dir.path("pid");
+  ASSERT_EQ(std::system(background.c_str()), 0);
+  const std::string last = dir.path("killed.work/lr-0.001/last");
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(300);
+  while (!std::filesystem::exists(last + "/progress.json") &&
+         std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  ASSERT_EQ(::kill(std::stoi(read_file(dir.path("pid"))), SIGKILL), 0);
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  ASSERT_FALSE(std::filesystem::exists(dir.path("killed"))) << "finished before the kill";
+  std::filesystem::copy(dir.path("killed.work"), dir.path("changed.work"),
+                        std::filesystem::copy_options::recursive);
+
+  const auto resumed = run_cli(args("killed"));
+  ASSERT_EQ(resumed.exit_code, 0) << resumed.err;
+  EXPECT_NE(resumed.err.find("lr 0.001: resuming after epoch 1"), std::string::npos) << resumed.err;
+  EXPECT_EQ(resumed.err.find("epoch 1:"), std::string::npos) << "epoch 1 ran again";
+  EXPECT_EQ(read_file(dir.path("killed/model.safetensors")),
+            read_file(dir.path("whole/model.safetensors")));
+  EXPECT_EQ(resumed.out, whole.out.substr(0, whole.out.find("written to")) + "written to " +
+                             dir.path("killed") + "\n");
+
+  // A rerun with other settings does not continue what it did not start.
+  const auto changed = run_cli(args("changed", "--batch 64"));
+  ASSERT_EQ(changed.exit_code, 0) << changed.err;
+  EXPECT_NE(changed.err.find("made with other settings; starting over"), std::string::npos)
+      << changed.err;
+  EXPECT_NE(changed.err.find("epoch 1:"), std::string::npos) << changed.err;
 }
 
 TEST(Finetune, BadInputIsOneClearError) {

@@ -1,8 +1,11 @@
 #include "teacher/finetune.h"
 
+#include <ATen/CPUGeneratorImpl.h>
+
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <mutex>
 #include <numeric>
 #include <random>
 #include <sstream>
@@ -39,20 +42,30 @@ std::vector<double> parse_learning_rates(const std::string& text) {
   return rates;
 }
 
-void save_teacher(const std::string& dir, const Teacher& teacher, const std::string& vocab_path) {
-  AtomicDirectory out(dir);
-  write_file_atomic(out.staged("config.json"), bert_config_to_json(teacher.config).dump(2) + "\n");
-  write_file_atomic(out.staged("tokenizer_config.json"),
+namespace {
+
+// The Hugging Face files of a teacher, written into an existing (staging) directory.
+void write_teacher_files(const std::string& dir, const Teacher& teacher,
+                         const std::string& vocab_path) {
+  write_file_atomic(dir + "/config.json", bert_config_to_json(teacher.config).dump(2) + "\n");
+  write_file_atomic(dir + "/tokenizer_config.json",
                     nlohmann::json{{"do_lower_case", teacher.config.lower_case},
                                    {"tokenizer_class", "BertTokenizer"}}
                             .dump(2) +
                         "\n");
-  write_file_atomic(out.staged("vocab.txt"), read_file(vocab_path));
+  write_file_atomic(dir + "/vocab.txt", read_file(vocab_path));
   NamedTensors tensors;
   for (const auto& item : teacher.model->named_parameters()) {
     tensors.emplace_back(item.key(), item.value().detach().to(torch::kCPU, torch::kFloat32));
   }
-  save_safetensors(out.staged("model.safetensors"), tensors, {{"format", "pt"}});
+  save_safetensors(dir + "/model.safetensors", tensors, {{"format", "pt"}});
+}
+
+}  // namespace
+
+void save_teacher(const std::string& dir, const Teacher& teacher, const std::string& vocab_path) {
+  AtomicDirectory out(dir);
+  write_teacher_files(out.staging(), teacher, vocab_path);
   out.commit();
 }
 
@@ -167,102 +180,197 @@ std::string lr_name(double lr) {
   return buffer;
 }
 
-struct RunState {
-  Teacher teacher;
-  double best = -1;
-  int best_epoch = 0;
+// transformers' get_linear_schedule_with_warmup, as a factor on the learning rate.
+struct LinearSchedule {
+  double total_steps, warmup_steps;
+
+  double scale(size_t step) const {
+    if (step < warmup_steps) return (step + 1) / warmup_steps;
+    return std::max(0.0, (total_steps - step) / (total_steps - warmup_steps));
+  }
 };
 
+// What a learning rate's run has done. It is committed in one directory with the weights,
+// optimizer state and random generators of its last finished epoch, so a killed run resumes
+// exactly where an uninterrupted one would be.
+struct RateProgress {
+  int epoch = 0;  // the last finished one
+  LearningRateResult result;
+  nlohmann::json settings;  // what the run was started with; a rerun must match
+};
+
+nlohmann::json run_settings(const FinetuneOptions& o, size_t train_rows) {
+  return {{"epochs", o.epochs},
+          {"batch", o.batch},
+          {"max_length", o.max_length},
+          {"warmup", o.warmup},
+          {"weight_decay", o.weight_decay},
+          {"clip_norm", o.clip_norm},
+          {"seed", o.seed},
+          {"bf16", o.bf16},
+          {"reinit_classifier", o.reinit_classifier},
+          {"random_init", o.random_init},
+          {"train_rows", train_rows}};
+}
+
+// The CPU generator, and the device's: dropout masks after resuming are the ones an
+// uninterrupted run draws.
+std::vector<at::Generator> generators(torch::Device device) {
+  std::vector<at::Generator> out = {at::detail::getDefaultCPUGenerator()};
+  if (device.is_cuda()) out.push_back(at::globalContext().defaultGenerator(device));
+  return out;
+}
+
+void save_last_epoch(const std::string& dir, const Teacher& teacher, torch::optim::AdamW& optimizer,
+                     const RateProgress& progress, const std::string& vocab_path,
+                     torch::Device device) {
+  AtomicDirectory out(dir);
+  write_teacher_files(out.staging(), teacher, vocab_path);
+  torch::save(optimizer, out.staged("optimizer.pt"));
+  std::vector<torch::Tensor> states;
+  for (auto& generator : generators(device)) {
+    std::lock_guard<std::mutex> lock(generator.mutex());
+    states.push_back(generator.get_state());
+  }
+  torch::save(states, out.staged("rng.pt"));
+  write_file_atomic(out.staged("progress.json"),
+                    nlohmann::json{{"epoch", progress.epoch},
+                                   {"best_dev_accuracy", progress.result.best_dev_accuracy},
+                                   {"best_epoch", progress.result.best_epoch},
+                                   {"settings", progress.settings}}
+                            .dump(2) +
+                        "\n");
+  out.commit();
+}
+
+RateProgress read_last_epoch(const std::string& dir, double lr) {
+  const std::string path = dir + "/progress.json";
+  RateProgress progress;
+  try {
+    const auto record = nlohmann::json::parse(read_file(path));
+    progress.epoch = record.at("epoch").get<int>();
+    progress.result = {lr, record.at("best_dev_accuracy").get<double>(),
+                       record.at("best_epoch").get<int>()};
+    progress.settings = record.value("settings", nlohmann::json());
+  } catch (const nlohmann::json::exception& e) {
+    fail_file(path, std::string("is not a fine-tuning progress record: ") + e.what());
+  }
+  return progress;
+}
+
+void restore_last_epoch(const std::string& dir, torch::optim::AdamW& optimizer,
+                        torch::Device device) {
+  torch::load(optimizer, dir + "/optimizer.pt");
+  std::vector<torch::Tensor> states;
+  torch::load(states, dir + "/rng.pt");
+  // The CPU generator first; a device generator only where both runs had one (resuming on
+  // another device cannot repeat its dropout masks anyway).
+  auto gens = generators(device);
+  for (size_t i = 0; i < std::min(gens.size(), states.size()); ++i) {
+    std::lock_guard<std::mutex> lock(gens[i].mutex());
+    gens[i].set_state(states[i]);
+  }
+}
+
+struct EpochStats {
+  double mean_loss, seconds;
+  size_t steps;
+};
+
+// One pass over the training set in the epoch's shuffled order: AdamW steps on the schedule.
+EpochStats train_epoch(Teacher& teacher, torch::optim::AdamW& optimizer, const Encoded& train,
+                       const FinetuneOptions& o, double lr, const LinearSchedule& schedule,
+                       int epoch, size_t& step) {
+  std::vector<size_t> order(train.labels.size());
+  std::iota(order.begin(), order.end(), 0);
+  std::mt19937_64 rng(o.seed * 1000003 + epoch);  // the epoch's order does not depend on resuming
+  seeded_shuffle(order, rng);
+  Progress progress("lr " + lr_name(lr).substr(3) + " epoch " + std::to_string(epoch),
+                    static_cast<int64_t>(order.size()), "ex");
+  // The loss stays on the device; reading it every step would wait for the GPU each time.
+  torch::Tensor loss_sum = torch::zeros({}, torch::TensorOptions(o.device));
+  const auto start = Clock::now();
+  size_t steps = 0;
+  for (size_t b = 0; b < order.size(); b += o.batch, ++steps, ++step) {
+    const std::vector<size_t> rows(order.begin() + b,
+                                   order.begin() + std::min(order.size(), b + o.batch));
+    const EncodedBatch batch = pad_batch(train.encodings, rows, teacher.tokenizer.pad_id());
+    auto labels = torch::empty({static_cast<int64_t>(rows.size())}, torch::kInt64);
+    int64_t* label = labels.data_ptr<int64_t>();
+    for (size_t i = 0; i < rows.size(); ++i) label[i] = train.labels[rows[i]];
+    for (auto& group : optimizer.param_groups()) group.options().set_lr(lr * schedule.scale(step));
+    optimizer.zero_grad();
+    torch::Tensor loss;
+    {
+      AutocastGuard autocast(o.device.type(), o.bf16);
+      const auto logits = teacher.model->forward(batch.ids.to(o.device), batch.types.to(o.device),
+                                                 batch.mask.to(o.device));
+      loss = torch::nn::functional::cross_entropy(logits.to(torch::kFloat32), labels.to(o.device));
+    }
+    loss.backward();
+    torch::nn::utils::clip_grad_norm_(teacher.model->parameters(), o.clip_norm);
+    optimizer.step();
+    loss_sum += loss.detach();
+    if ((steps + 1) % 50 == 0) {
+      char note[48];
+      std::snprintf(note, sizeof note, "loss %.4f", loss_sum.item<double>() / (steps + 1));
+      progress.set_note(note);
+    }
+    progress.add(static_cast<int64_t>(rows.size()));
+  }
+  const double mean_loss =
+      loss_sum.item<double>() / std::max<size_t>(steps, 1);  // waits for the GPU
+  const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  progress.finish();
+  return {mean_loss, seconds, steps};
+}
+
 // One learning rate: epochs of AdamW steps, dev accuracy after each, the best state kept in
-// work_dir/best (and each finished epoch in work_dir/last, for resuming).
+// work_dir/best and the last finished epoch in work_dir/last (for resuming).
 LearningRateResult train_one_rate(const std::string& model_dir, const TaskSpec& task,
                                   const Encoded& train, const Dataset& dev,
                                   const std::string& work_dir, double lr, const FinetuneOptions& o,
                                   const std::string& vocab_path) {
   Teacher teacher = load_for_training(model_dir, task, o);
-  int first_epoch = 1;
-  LearningRateResult result{lr, -1, 0};
-  const std::string progress_path = work_dir + "/progress.json";
-  if (fs::exists(progress_path)) {  // resume after the last finished epoch
-    const auto record = nlohmann::json::parse(read_file(progress_path));
-    first_epoch = record["epoch"].get<int>() + 1;
-    result.best_dev_accuracy = record["best_dev_accuracy"].get<double>();
-    result.best_epoch = record["best_epoch"].get<int>();
-    load_bert_weights(teacher.model, SafetensorsFile(work_dir + "/last/model.safetensors"), false);
-    std::fprintf(stderr, "lr %g: resuming after epoch %d\n", lr, first_epoch - 1);
+  const std::string last = work_dir + "/last";
+  RateProgress progress{0, {lr, -1, 0}, run_settings(o, train.labels.size())};
+  bool resuming = fs::exists(last + "/progress.json");
+  if (resuming && read_last_epoch(last, lr).settings != progress.settings) {
+    std::fprintf(stderr, "lr %g: %s was made with other settings; starting over\n", lr,
+                 work_dir.c_str());
+    resuming = false;
+  }
+  if (resuming) {
+    progress = read_last_epoch(last, lr);
+    load_bert_weights(teacher.model, SafetensorsFile(last + "/model.safetensors"), false);
   }
   teacher.model->to(o.device, torch::kFloat32);  // --bf16 is autocast: float32 master weights
   teacher.model->train();
   auto optimizer = make_optimizer(teacher, o, lr);
-  if (first_epoch > 1) torch::load(*optimizer, work_dir + "/last/optimizer.pt");
+  if (resuming) {
+    restore_last_epoch(last, *optimizer, o.device);
+    std::fprintf(stderr, "lr %g: resuming after epoch %d\n", lr, progress.epoch);
+  }
   const size_t steps_per_epoch = (train.labels.size() + o.batch - 1) / o.batch;
   const double total_steps = static_cast<double>(steps_per_epoch * o.epochs);
-  const double warmup_steps = std::max(1.0, o.warmup * total_steps);
-  size_t step = steps_per_epoch * (first_epoch - 1);
-  for (int epoch = first_epoch; epoch <= o.epochs; ++epoch) {
-    std::vector<size_t> order(train.labels.size());
-    std::iota(order.begin(), order.end(), 0);
-    std::mt19937_64 rng(o.seed * 1000003 + epoch);  // the epoch's order does not depend on resuming
-    seeded_shuffle(order, rng);
-    Progress progress("lr " + lr_name(lr).substr(3) + " epoch " + std::to_string(epoch),
-                      static_cast<int64_t>(order.size()), "ex");
-    // The loss stays on the device; reading it every step would wait for the GPU each time.
-    torch::Tensor loss_sum = torch::zeros({}, torch::TensorOptions(o.device));
-    const auto start = Clock::now();
-    for (size_t b = 0; b < order.size(); b += o.batch) {
-      const std::vector<size_t> rows(order.begin() + b,
-                                     order.begin() + std::min(order.size(), b + o.batch));
-      const EncodedBatch batch = pad_batch(train.encodings, rows, teacher.tokenizer.pad_id());
-      auto labels = torch::empty({static_cast<int64_t>(rows.size())}, torch::kInt64);
-      int64_t* label = labels.data_ptr<int64_t>();
-      for (size_t i = 0; i < rows.size(); ++i) label[i] = train.labels[rows[i]];
-      const double scale = step < warmup_steps
-                               ? (step + 1) / warmup_steps
-                               : std::max(0.0, (total_steps - step) / (total_steps - warmup_steps));
-      for (auto& group : optimizer->param_groups()) group.options().set_lr(lr * scale);
-      optimizer->zero_grad();
-      torch::Tensor loss;
-      {
-        AutocastGuard autocast(o.device.type(), o.bf16);
-        const auto logits = teacher.model->forward(batch.ids.to(o.device), batch.types.to(o.device),
-                                                   batch.mask.to(o.device));
-        loss =
-            torch::nn::functional::cross_entropy(logits.to(torch::kFloat32), labels.to(o.device));
-      }
-      loss.backward();
-      torch::nn::utils::clip_grad_norm_(teacher.model->parameters(), o.clip_norm);
-      optimizer->step();
-      ++step;
-      loss_sum += loss.detach();
-      const size_t done = b / o.batch + 1;
-      if (done % 50 == 0) {
-        char note[48];
-        std::snprintf(note, sizeof note, "loss %.4f", loss_sum.item<double>() / done);
-        progress.set_note(note);
-      }
-      progress.add(static_cast<int64_t>(rows.size()));
-    }
-    const double train_loss = loss_sum.item<double>() / steps_per_epoch;  // waits for the GPU
-    const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
-    progress.finish();
+  const LinearSchedule schedule{total_steps, std::max(1.0, o.warmup * total_steps)};
+  size_t step = steps_per_epoch * progress.epoch;
+  for (int epoch = progress.epoch + 1; epoch <= o.epochs; ++epoch) {
+    const EpochStats stats = train_epoch(teacher, *optimizer, train, o, lr, schedule, epoch, step);
     const double accuracy = dev_accuracy(teacher, dev, task.is_pair(), o);
     std::fprintf(stderr,
                  "lr %g epoch %d: train loss %.4f, dev accuracy %.4f, training %.1f s (%.2f "
                  "steps/s)\n",
-                 lr, epoch, train_loss, accuracy, seconds, steps_per_epoch / seconds);
-    if (accuracy > result.best_dev_accuracy) {
-      result.best_dev_accuracy = accuracy;
-      result.best_epoch = epoch;
+                 lr, epoch, stats.mean_loss, accuracy, stats.seconds, stats.steps / stats.seconds);
+    progress.epoch = epoch;
+    if (accuracy > progress.result.best_dev_accuracy) {
+      progress.result.best_dev_accuracy = accuracy;
+      progress.result.best_epoch = epoch;
       save_teacher(work_dir + "/best", teacher, vocab_path);
     }
-    save_teacher(work_dir + "/last", teacher, vocab_path);
-    torch::save(*optimizer, work_dir + "/last/optimizer.pt");
-    write_file_atomic(progress_path, nlohmann::json{{"epoch", epoch},
-                                                    {"best_dev_accuracy", result.best_dev_accuracy},
-                                                    {"best_epoch", result.best_epoch}}
-                                         .dump());
+    save_last_epoch(last, teacher, *optimizer, progress, vocab_path, o.device);
   }
-  return result;
+  return progress.result;
 }
 
 }  // namespace
