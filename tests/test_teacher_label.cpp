@@ -118,8 +118,35 @@ TEST(TeacherLabel, BadInputIsOneClearError) {
   expect_error(run_cli("teacher label --model " + shared("fixtures/bert/small-nli-f16") +
                        " --task sst2 --input " + input + " --output " + dir.path("o4.tsv")),
                "has 3 labels but task sst2 has 2");
-  for (const char* o : {"o1.tsv", "o2.tsv", "o3.tsv", "o4.tsv"})
+  expect_error(run_cli(label_args(input, dir.path("o5.tsv"), "--max-length 0")),
+               "--max-length 0: give at least 3");
+  expect_error(
+      run_cli("teacher label --model " + shared("fixtures/bert/tiny-sst2-f32") +
+              " --task sst2 --input " + input + " --output " + dir.path("o6.tsv") + " --batch 0"),
+      "--batch must be positive");
+  expect_error(run_cli("distill --task sst2 --data " + shared("data/glue/SST-2") + " --teacher " +
+                       shared("fixtures/bert/tiny-sst2-f32") + " --conllu none --out " +
+                       dir.path("o7") + " --max-length 1"),
+               "--max-length 1");
+  for (const char* o : {"o1.tsv", "o2.tsv", "o3.tsv", "o4.tsv", "o5.tsv", "o6.tsv", "o7"})
     EXPECT_FALSE(fs::exists(dir.path(o))) << o;
+}
+
+// Past the model's 512 position embeddings a --max-length would index out of range: examples
+// are cut to 512 WordPiece ids instead, with a warning.
+TEST(TeacherLabel, MaxLengthBeyondThePositionEmbeddingsIsCutToThem) {
+  test::TempDir dir;
+  std::string words;
+  for (int i = 0; i < 700; ++i) words += i % 2 ? "good " : "film ";
+  const std::string input = dir.write("long.tsv", "sentence\tlabel\n" + words + "\t1\nfine\t0\n");
+  const auto cut = run_cli(label_args(input, dir.path("cut.tsv"), "--max-length 1000"));
+  ASSERT_EQ(cut.exit_code, 0) << cut.err;
+  EXPECT_NE(cut.err.find("warning: --max-length 1000 is beyond the model's 512"), std::string::npos)
+      << cut.err;
+  const auto at_limit = run_cli(label_args(input, dir.path("512.tsv"), "--max-length 512"));
+  ASSERT_EQ(at_limit.exit_code, 0) << at_limit.err;
+  EXPECT_EQ(at_limit.err.find("warning"), std::string::npos) << at_limit.err;
+  EXPECT_EQ(read_file(dir.path("cut.tsv")), read_file(dir.path("512.tsv")));
 }
 
 TEST(TeacherLabel, TokenizeCommandMatchesTheFixture) {

@@ -46,6 +46,7 @@ void run(const Flags& f, const std::string& command) {
   spec.task = task;
   spec.data_dir = f.out + "/data";
   spec.teacher_dir = teacher;
+  spec.label.max_length = 64;  // the teacher's position embeddings
   spec.out_dir = f.out + "/distill";
   spec.conllu = f.out + "/treebank.conllu";
   spec.augment.n_iter = 10;

@@ -12,6 +12,7 @@
 #include "pipeline/manifest.h"
 #include "pipeline/report.h"
 #include "pos/tagger.h"
+#include "teacher/inference.h"
 #include "teacher/labeler.h"
 #include "util/atomic_file.h"
 #include "util/error.h"
@@ -95,6 +96,9 @@ bool run_distill(DistillSpec spec) {
   for (const auto& f : {train, dev}) {
     if (!fs::exists(f)) fail_file(f, "no such file (--data must hold train.tsv and dev.tsv)");
   }
+  // The teacher and its settings are checked now, not after the augmentation.
+  if (spec.label.batch == 0) throw Error("--label-batch must be positive");
+  usable_max_length(spec.label.max_length, read_bert_config(spec.teacher_dir));
   if (spec.augment.n_iter < 0) spec.augment.n_iter = default_n_iter(spec.task);
   fs::create_directories(spec.out_dir);
   const std::string dir = spec.out_dir;

@@ -373,11 +373,20 @@ LearningRateResult train_one_rate(const std::string& model_dir, const TaskSpec& 
   return progress.result;
 }
 
+void check_options(const FinetuneOptions& o) {
+  if (o.epochs < 1) throw Error("--epochs must be at least 1");
+  if (o.batch == 0) throw Error("--batch must be positive");
+  if (!(o.warmup >= 0 && o.warmup <= 1))
+    throw Error("--warmup must be in [0, 1] (a share of the steps)");
+  if (!(o.weight_decay >= 0)) throw Error("--weight-decay must not be negative");
+}
+
 }  // namespace
 
 FinetuneResult finetune_teacher(const std::string& model_dir, TaskSpec task,
                                 const std::string& train_path, const std::string& dev_path,
                                 const std::string& out_dir, const FinetuneOptions& o) {
+  check_options(o);
   std::error_code ec;
   if (!fs::is_directory(model_dir, ec)) fail_file(model_dir, "no such model directory");
   if (!o.random_init && !fs::exists(model_dir + "/model.safetensors", ec)) {
@@ -392,7 +401,8 @@ FinetuneResult finetune_teacher(const std::string& model_dir, TaskSpec task,
   if (task.num_labels() < 2) fail_file(train_path, "needs at least two distinct labels");
   torch::manual_seed(o.seed);
   const Teacher probe = load_for_training(model_dir, task, o);
-  const Encoded encoded = encode(probe, train, task.is_pair(), o.max_length);
+  const Encoded encoded =
+      encode(probe, train, task.is_pair(), checked_max_length(o.max_length, probe.config));
   const std::string vocab_path = model_dir + "/vocab.txt";
   FinetuneResult result;
   const std::string work = out_dir + ".work";

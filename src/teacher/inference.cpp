@@ -19,7 +19,26 @@ torch::Device parse_device(const std::string& name) {
   throw Error("--device: expected cpu or cuda, got '" + name + "'");
 }
 
+size_t usable_max_length(size_t requested, const BertConfig& config) {
+  if (requested < 3)
+    throw Error("--max-length " + std::to_string(requested) +
+                ": give at least 3 ([CLS], one token, [SEP])");
+  return std::min<size_t>(requested, static_cast<size_t>(config.max_position_embeddings));
+}
+
+size_t checked_max_length(size_t requested, const BertConfig& config) {
+  const size_t usable = usable_max_length(requested, config);
+  if (usable < requested) {
+    warn("--max-length " + std::to_string(requested) + " is beyond the model's " +
+         std::to_string(usable) + " position embeddings; examples are cut to " +
+         std::to_string(usable) + " WordPiece ids");
+  }
+  return usable;
+}
+
 void prepare_teacher(Teacher& teacher, const TeacherRunOptions& options) {
+  if (options.batch == 0) throw Error("--batch must be positive");
+  checked_max_length(options.max_length, teacher.config);
   teacher.model->to(options.device, options.dtype);
   teacher.model->eval();
 }
@@ -48,6 +67,7 @@ torch::Tensor teacher_logits(Teacher& teacher, const std::vector<Example>& examp
                              Progress* progress) {
   torch::NoGradGuard no_grad;
   const size_t n = end - begin;
+  const size_t max_length = usable_max_length(options.max_length, teacher.config);
   // WordPiece on as many threads as the forward pass gets (the tokenizer is read-only).
   std::vector<Encoding> encodings(n);
   const size_t workers = std::max<size_t>(1, std::min<size_t>(at::get_num_threads(), n / 256 + 1));
@@ -56,9 +76,9 @@ torch::Tensor teacher_logits(Teacher& teacher, const std::vector<Example>& examp
     pool.emplace_back([&, w] {
       for (size_t i = n * w / workers; i < n * (w + 1) / workers; ++i) {
         const Example& e = examples[begin + i];
-        encodings[i] = pair ? teacher.tokenizer.encode(e.text_a, std::string_view(e.text_b),
-                                                       options.max_length)
-                            : teacher.tokenizer.encode(e.text_a, std::nullopt, options.max_length);
+        encodings[i] =
+            pair ? teacher.tokenizer.encode(e.text_a, std::string_view(e.text_b), max_length)
+                 : teacher.tokenizer.encode(e.text_a, std::nullopt, max_length);
       }
     });
   }

@@ -20,7 +20,14 @@ struct TeacherRunOptions {
 // Parses --device; throws Error when CUDA is asked for but this libtorch has none.
 torch::Device parse_device(const std::string& name);
 
-// Moves the teacher to the device and dtype of `options`.
+// The WordPiece length a run uses: --max-length (at least [CLS], one token, [SEP]), cut to
+// the model's position embeddings, beyond which the forward pass would index out of range.
+size_t usable_max_length(size_t requested, const BertConfig& config);
+// The same, with a warning when the model cuts it: for the start of a run.
+size_t checked_max_length(size_t requested, const BertConfig& config);
+
+// Checks --batch and --max-length (a warning when the model cuts the latter), then moves the
+// teacher to the device and dtype of `options`.
 void prepare_teacher(Teacher& teacher, const TeacherRunOptions& options);
 
 // Token ids, token types and attention mask of encodings[rows], padded to the longest (on CPU).
