@@ -123,6 +123,40 @@ TEST_F(CliTest, RefusesGoldOnlyTrainingWithAlphaBelowOne) {
   EXPECT_FALSE(std::filesystem::exists(dir_->path("never")));
 }
 
+// Sizes and rates out of range are refused before any work, by student train and by distill
+// (whose students would otherwise fail only after augmentation and labeling).
+TEST_F(CliTest, RefusesOutOfRangeSizesAndRates) {
+  const struct {
+    std::string flag, needle;
+    bool distill_has_it;
+  } cases[] = {
+      {"--batch 0", "--batch: expected a positive integer, got 0", true},
+      {"--hidden 0", "--hidden: expected a positive integer, got 0", true},
+      {"--fc -3", "--fc: expected a positive integer, got -3", true},
+      {"--dropout 1", "--dropout must be in [0, 1)", true},
+      {"--patience -1", "--patience must not be negative", true},
+      {"--embedding-dim 0", "--embedding-dim must be positive", false},
+      {"--lr 0", "--lr must be positive", false},
+      {"--rho 1.5", "--rho must be in [0, 1)", false},
+  };
+  for (const auto& c : cases) {
+    expect_clean_error(run_cli("student train --task sst2 --train " + dir_->path("train.tsv") +
+                               " --out " + dir_->path("never") + " " + c.flag),
+                       c.needle);
+    if (c.distill_has_it) {
+      expect_clean_error(run_cli("distill --task sst2 --data " + shared("data/glue/SST-2") +
+                                 " --teacher " + shared("fixtures/bert/tiny-sst2-f32") +
+                                 " --conllu none --out " + dir_->path("never") + " " + c.flag),
+                         c.needle);
+    }
+    EXPECT_FALSE(std::filesystem::exists(dir_->path("never"))) << c.flag;
+  }
+  // CLI11's own errors are one line too.
+  expect_clean_error(run_cli("student train --task sst2 --train " + dir_->path("train.tsv") +
+                             " --out " + dir_->path("never") + " --bogus"),
+                     "--bogus");
+}
+
 TEST_F(CliTest, BadDataFilesGiveOneErrorLineAndNoOutput) {
   const struct {
     std::string name, content, needle;

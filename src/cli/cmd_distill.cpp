@@ -64,11 +64,12 @@ void add_distill_command(CLI::App& app, const std::string& command_line) {
   cmd->add_option("--device", flags->device, "labeling device: cpu or cuda")->capture_default_str();
   cmd->add_option("--vectors", s.student.vectors, "word vectors for both students");
   cmd->add_option("--embedding-mode", s.student.embedding_mode);
-  cmd->add_option("--hidden", s.student.hidden);
-  cmd->add_option("--fc", s.student.fc);
+  cmd->add_option("--hidden", s.student.hidden)->check(positive_integer());
+  cmd->add_option("--fc", s.student.fc)->check(positive_integer());
   cmd->add_option("--dropout", s.student.dropout)->capture_default_str();
   cmd->add_option("--epochs", s.student.options.epochs)->capture_default_str();
-  cmd->add_option("--batch", s.student.options.batch_size, "student batch (default per task)");
+  cmd->add_option("--batch", s.student.options.batch_size, "student batch (default per task)")
+      ->check(positive_integer());
   cmd->add_option("--alpha", s.student.options.alpha,
                   "distilled student's CE weight (0 = BiLSTM_SOFT)")
       ->capture_default_str();

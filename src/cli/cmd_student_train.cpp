@@ -48,12 +48,15 @@ void add_student_command(CLI::App& app) {
   cmd->add_option("--min-count", flags->spec.min_count, "keep words seen this often")
       ->capture_default_str();
   cmd->add_option("--hidden", flags->spec.hidden,
-                  "LSTM size per direction (default: 150, pair tasks 300)");
-  cmd->add_option("--fc", flags->spec.fc, "ReLU layer size (default: 200, pair tasks 400)");
+                  "LSTM size per direction (default: 150, pair tasks 300)")
+      ->check(positive_integer());
+  cmd->add_option("--fc", flags->spec.fc, "ReLU layer size (default: 200, pair tasks 400)")
+      ->check(positive_integer());
   cmd->add_option("--dropout", flags->spec.dropout)->capture_default_str();
   auto& o = flags->spec.options;
   cmd->add_option("--epochs", o.epochs)->capture_default_str();
-  cmd->add_option("--batch", o.batch_size, "batch size (default: the paper's 50, pair tasks 256)");
+  cmd->add_option("--batch", o.batch_size, "batch size (default: the paper's 50, pair tasks 256)")
+      ->check(positive_integer());
   cmd->add_option("--optimizer", o.optimizer, "adadelta|sgd|adam")->capture_default_str();
   cmd->add_option("--lr", o.lr)->capture_default_str();
   cmd->add_option("--rho", o.rho, "Adadelta decay")->capture_default_str();

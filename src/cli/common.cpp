@@ -19,6 +19,19 @@ void add_threads_flag(CLI::App* app, int& threads) {
   app->add_option("--threads", threads, "CPU threads (default: all cores)");
 }
 
+CLI::Validator positive_integer() {
+  return CLI::Validator(
+      [](std::string& value) -> std::string {
+        size_t used = 0;
+        try {
+          if (std::stoll(value, &used) > 0 && used == value.size()) return "";
+        } catch (const std::exception&) {
+        }
+        return "expected a positive integer, got " + value;
+      },
+      "POSITIVE");
+}
+
 void set_threads(int threads) {
   if (threads <= 0) threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   torch::set_num_threads(threads);

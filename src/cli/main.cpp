@@ -20,6 +20,10 @@ int main(int argc, char** argv) {
                "bert2bilstm"};
   app.set_version_flag("--version", std::string("bert2bilstm ") + B2B_VERSION);
   app.require_subcommand(1);
+  // One line, as every other error: CLI11's default adds a second "Run with --help" line.
+  app.failure_message([](const CLI::App*, const CLI::Error& e) {
+    return "error: " + std::string(e.what()) + " (see --help)\n";
+  });
   b2b::cli::add_split_command(app);
   b2b::cli::add_student_command(app);
   b2b::cli::add_eval_command(app);

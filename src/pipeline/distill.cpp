@@ -96,7 +96,8 @@ bool run_distill(DistillSpec spec) {
   for (const auto& f : {train, dev}) {
     if (!fs::exists(f)) fail_file(f, "no such file (--data must hold train.tsv and dev.tsv)");
   }
-  // The teacher and its settings are checked now, not after the augmentation.
+  // The teacher, the students and their settings are checked now, not after the augmentation.
+  validate_student_spec(spec.student);
   if (spec.label.batch == 0) throw Error("--label-batch must be positive");
   usable_max_length(spec.label.max_length, read_bert_config(spec.teacher_dir));
   if (spec.augment.n_iter < 0) spec.augment.n_iter = default_n_iter(spec.task);

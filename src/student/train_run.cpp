@@ -65,13 +65,25 @@ StudentConfig make_config(const StudentRunSpec& s, const Vocabulary& vocab, int6
 
 }  // namespace
 
+void validate_student_spec(const StudentRunSpec& s) {
+  // hidden, fc and batch 0 stand for the task's defaults; the command line refuses an explicit 0.
+  if (s.hidden < 0) throw Error("--hidden must be positive");
+  if (s.fc < 0) throw Error("--fc must be positive");
+  if (s.vectors.empty() && s.embedding_dim <= 0) throw Error("--embedding-dim must be positive");
+  if (!(s.dropout >= 0 && s.dropout < 1)) throw Error("--dropout must be in [0, 1)");
+  TrainOptions options = s.options;
+  if (options.batch_size == 0) options.batch_size = 1;  // the task's default, set later
+  validate_train_options(options);
+}
+
 TrainResult run_student_training(StudentRunSpec s) {
+  validate_student_spec(s);
   TaskSpec& task = s.task;
   if (s.options.batch_size == 0) s.options.batch_size = task.is_pair() ? 256 : 50;
   ReadOptions read_options;
   read_options.discover_labels = true;
   const Dataset train = read_dataset(s.train, task, read_options);
-  validate_train_options(s.options, train.has_logits, s.train);
+  validate_train_data(s.options, train.has_logits, s.train);
   if (task.num_labels() < 2) fail_file(s.train, "needs at least two distinct labels");
   Dataset dev;
   if (!s.dev.empty()) dev = read_dataset(s.dev, task);

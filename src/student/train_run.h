@@ -26,6 +26,9 @@ struct StudentRunSpec {
   }
 };
 
+// Checks the sizes and training options before any work (distill calls it up front).
+void validate_student_spec(const StudentRunSpec& spec);
+
 TrainResult run_student_training(StudentRunSpec spec);
 
 // The words of both text columns, kept when seen min_count times.

@@ -21,20 +21,29 @@ nlohmann::json TrainResult::to_json() const {
   return {{"best_epoch", best_epoch}, {"best_dev_accuracy", best_dev_accuracy}, {"epochs", epochs}};
 }
 
-void validate_train_options(const TrainOptions& options, bool has_logits,
-                            const std::string& train_path) {
+void validate_train_options(const TrainOptions& options) {
   if (options.alpha < 0 || options.alpha > 1) throw Error("--alpha must be in [0, 1]");
-  if (options.alpha < 1 && !has_logits) {
-    fail_file(train_path, "has gold labels only (no logit_* columns): --alpha must be 1, got " +
-                              std::to_string(options.alpha));
-  }
   if (options.batch_size == 0) throw Error("--batch must be positive");
   if (options.epochs <= 0) throw Error("--epochs must be positive");
+  if (!(options.lr > 0)) throw Error("--lr must be positive");
+  if (!(options.rho >= 0 && options.rho < 1)) throw Error("--rho must be in [0, 1)");
+  if (!(options.momentum >= 0)) throw Error("--momentum must not be negative");
+  if (!(options.weight_decay >= 0)) throw Error("--weight-decay must not be negative");
+  if (!(options.clip_norm >= 0)) throw Error("--clip-norm must not be negative (0 = off)");
+  if (options.patience < 0) throw Error("--patience must not be negative (0 = never stop)");
   if (options.word_dropout < 0 || options.word_dropout >= 1)
     throw Error("--word-dropout must be in [0, 1)");
   if (options.optimizer != "adadelta" && options.optimizer != "sgd" &&
       options.optimizer != "adam") {
     throw Error("--optimizer: expected adadelta, sgd or adam, got '" + options.optimizer + "'");
+  }
+}
+
+void validate_train_data(const TrainOptions& options, bool has_logits,
+                         const std::string& train_path) {
+  if (options.alpha < 1 && !has_logits) {
+    fail_file(train_path, "has gold labels only (no logit_* columns): --alpha must be 1, got " +
+                              std::to_string(options.alpha));
   }
 }
 

@@ -45,9 +45,11 @@ struct TrainResult {
 // there is no dev set); the caller saves it.
 using OnBest = std::function<void(int epoch, double dev_accuracy)>;
 
-// Checks the options against the data (alpha < 1 needs teacher logits) before any work.
-void validate_train_options(const TrainOptions& options, bool has_logits,
-                            const std::string& train_path);
+// Checks the options alone (ranges, names): before any work, even before reading the data.
+void validate_train_options(const TrainOptions& options);
+// Checks the options against the data: alpha < 1 needs teacher logits.
+void validate_train_data(const TrainOptions& options, bool has_logits,
+                         const std::string& train_path);
 
 TrainResult train_student(StudentModel& model, const std::vector<EncodedExample>& train,
                           const std::vector<EncodedExample>& dev, const TrainOptions& options,
