@@ -4,6 +4,7 @@
 #include <sstream>
 
 #include "cli/commands.h"
+#include "cli/common.h"
 #include "pos/tagger.h"
 #include "util/error.h"
 #include "util/utf8.h"
@@ -74,7 +75,9 @@ void add_pos_command(CLI::App& app) {
   train->add_option("--conllu", flags->conllu, "training treebank")->required();
   train->add_option("--dev", flags->dev, "treebank to report accuracy on after each iteration");
   train->add_option("--out", flags->out, "model file to write")->required();
-  train->add_option("--iterations", flags->options.iterations)->capture_default_str();
+  train->add_option("--iterations", flags->options.iterations)
+      ->capture_default_str()
+      ->check(positive_integer());
   train->add_option("--seed", flags->options.seed)->capture_default_str();
   train->final_callback([flags] { run_train(*flags); });
   auto* eval = pos->add_subcommand("eval", "Token accuracy and errors per tag on a CoNLL-U file");
