@@ -333,5 +333,23 @@ TEST(ServeTest, AnswersLikePredictRefusesBadRequestsAndStopsOnSigterm) {
   EXPECT_EQ(server.terminate(), 0);
 }
 
+// Settings it cannot honour are refused before it listens (a port above 65535 used to wrap).
+TEST(ServeTest, RefusesImpossibleSettings) {
+  const std::string model = " --model " + test::shared("fixtures/bert/tiny-sst2-f32");
+  const std::pair<std::string, std::string> cases[] = {
+      {"--port 70000", "--port: Value 70000 not in range 0 to 65535"},
+      {"--max-body-bytes 0", "--max-body-bytes: expected a positive integer, got 0"},
+      {"--max-batch 0", "--max-batch must be positive"},
+      {"--max-wait-ms -1", "--max-wait-ms must be >= 0"},
+  };
+  for (const auto& [flag, needle] : cases) {
+    const auto result = test::run_cli("serve " + flag + model);
+    EXPECT_NE(result.exit_code, 0) << flag;
+    EXPECT_EQ(std::count(result.err.begin(), result.err.end(), '\n'), 1) << result.err;
+    EXPECT_NE(result.err.find(needle), std::string::npos) << result.err;
+    EXPECT_EQ(result.out, "") << flag;
+  }
+}
+
 }  // namespace
 }  // namespace b2b

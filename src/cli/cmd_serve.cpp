@@ -77,7 +77,8 @@ void add_serve_command(CLI::App& app) {
   cmd->add_option("--model", flags->model, "student directory")->required();
   cmd->add_option("--host", o.host)->capture_default_str();
   cmd->add_option("--port", o.port, "0 picks a free port (printed on stdout)")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->check(CLI::Range(0, 65535));
   cmd->add_option("--threads", o.threads,
                   "model threads, each computing its own batch (default: all cores)");
   cmd->add_option("--http-threads", o.http_threads,
@@ -87,7 +88,8 @@ void add_serve_command(CLI::App& app) {
                   "longest wait for a batch to fill while requests are arriving")
       ->capture_default_str();
   cmd->add_option("--max-body-bytes", o.max_body_bytes, "larger bodies get 413")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->check(positive_integer());
   cmd->final_callback([flags] { run(*flags); });
 }
 
