@@ -199,8 +199,21 @@ struct RateProgress {
   nlohmann::json settings;  // what the run was started with; a rerun must match
 };
 
-nlohmann::json run_settings(const FinetuneOptions& o, size_t train_rows) {
-  return {{"epochs", o.epochs},
+// What every learning rate's run shares.
+struct RunInputs {
+  std::string model_dir, vocab_path;
+  TaskSpec task;
+  Encoded train;
+  Dataset dev;
+  nlohmann::json settings;  // a resumed run must have been started with the same
+};
+
+nlohmann::json run_settings(const FinetuneOptions& o, const std::string& model_dir,
+                            const std::string& train_path, size_t train_rows) {
+  return {{"model", model_dir},
+          {"train", train_path},
+          {"train_rows", train_rows},
+          {"epochs", o.epochs},
           {"batch", o.batch},
           {"max_length", o.max_length},
           {"warmup", o.warmup},
@@ -209,8 +222,7 @@ nlohmann::json run_settings(const FinetuneOptions& o, size_t train_rows) {
           {"seed", o.seed},
           {"bf16", o.bf16},
           {"reinit_classifier", o.reinit_classifier},
-          {"random_init", o.random_init},
-          {"train_rows", train_rows}};
+          {"random_init", o.random_init}};
 }
 
 // The CPU generator, and the device's: dropout masks after resuming are the ones an
@@ -327,13 +339,11 @@ EpochStats train_epoch(Teacher& teacher, torch::optim::AdamW& optimizer, const E
 
 // One learning rate: epochs of AdamW steps, dev accuracy after each, the best state kept in
 // work_dir/best and the last finished epoch in work_dir/last (for resuming).
-LearningRateResult train_one_rate(const std::string& model_dir, const TaskSpec& task,
-                                  const Encoded& train, const Dataset& dev,
-                                  const std::string& work_dir, double lr, const FinetuneOptions& o,
-                                  const std::string& vocab_path) {
-  Teacher teacher = load_for_training(model_dir, task, o);
+LearningRateResult train_one_rate(const RunInputs& in, const std::string& work_dir, double lr,
+                                  const FinetuneOptions& o) {
+  Teacher teacher = load_for_training(in.model_dir, in.task, o);
   const std::string last = work_dir + "/last";
-  RateProgress progress{0, {lr, -1, 0}, run_settings(o, train.labels.size())};
+  RateProgress progress{0, {lr, -1, 0}, in.settings};
   bool resuming = fs::exists(last + "/progress.json");
   if (resuming && read_last_epoch(last, lr).settings != progress.settings) {
     std::fprintf(stderr, "lr %g: %s was made with other settings; starting over\n", lr,
@@ -351,13 +361,14 @@ LearningRateResult train_one_rate(const std::string& model_dir, const TaskSpec& 
     restore_last_epoch(last, *optimizer, o.device);
     std::fprintf(stderr, "lr %g: resuming after epoch %d\n", lr, progress.epoch);
   }
-  const size_t steps_per_epoch = (train.labels.size() + o.batch - 1) / o.batch;
+  const size_t steps_per_epoch = (in.train.labels.size() + o.batch - 1) / o.batch;
   const double total_steps = static_cast<double>(steps_per_epoch * o.epochs);
   const LinearSchedule schedule{total_steps, std::max(1.0, o.warmup * total_steps)};
   size_t step = steps_per_epoch * progress.epoch;
   for (int epoch = progress.epoch + 1; epoch <= o.epochs; ++epoch) {
-    const EpochStats stats = train_epoch(teacher, *optimizer, train, o, lr, schedule, epoch, step);
-    const double accuracy = dev_accuracy(teacher, dev, task.is_pair(), o);
+    const EpochStats stats =
+        train_epoch(teacher, *optimizer, in.train, o, lr, schedule, epoch, step);
+    const double accuracy = dev_accuracy(teacher, in.dev, in.task.is_pair(), o);
     std::fprintf(stderr,
                  "lr %g epoch %d: train loss %.4f, dev accuracy %.4f, training %.1f s (%.2f "
                  "steps/s)\n",
@@ -366,9 +377,9 @@ LearningRateResult train_one_rate(const std::string& model_dir, const TaskSpec& 
     if (accuracy > progress.result.best_dev_accuracy) {
       progress.result.best_dev_accuracy = accuracy;
       progress.result.best_epoch = epoch;
-      save_teacher(work_dir + "/best", teacher, vocab_path);
+      save_teacher(work_dir + "/best", teacher, in.vocab_path);
     }
-    save_last_epoch(last, teacher, *optimizer, progress, vocab_path, o.device);
+    save_last_epoch(last, teacher, *optimizer, progress, in.vocab_path, o.device);
   }
   return progress.result;
 }
@@ -397,13 +408,16 @@ FinetuneResult finetune_teacher(const std::string& model_dir, TaskSpec task,
   ReadOptions read_options;
   read_options.discover_labels = true;
   const Dataset train = read_dataset(train_path, task, read_options);
-  const Dataset dev = read_dataset(dev_path, task);
+  Dataset dev = read_dataset(dev_path, task);
   if (task.num_labels() < 2) fail_file(train_path, "needs at least two distinct labels");
-  torch::manual_seed(o.seed);
-  const Teacher probe = load_for_training(model_dir, task, o);
-  const Encoded encoded =
-      encode(probe, train, task.is_pair(), checked_max_length(o.max_length, probe.config));
-  const std::string vocab_path = model_dir + "/vocab.txt";
+  RunInputs in{model_dir,      model_dir + "/vocab.txt",
+               task,           {},
+               std::move(dev), run_settings(o, model_dir, train_path, train.examples.size())};
+  {  // the tokenizer and the length limit; the probe's weights are not kept
+    torch::manual_seed(o.seed);
+    const Teacher probe = load_for_training(model_dir, task, o);
+    in.train = encode(probe, train, task.is_pair(), checked_max_length(o.max_length, probe.config));
+  }
   FinetuneResult result;
   const std::string work = out_dir + ".work";
   fs::create_directories(work);
@@ -411,7 +425,7 @@ FinetuneResult finetune_teacher(const std::string& model_dir, TaskSpec task,
     torch::manual_seed(o.seed);
     const std::string lr_dir = work + "/" + lr_name(lr);
     fs::create_directories(lr_dir);
-    result.runs.push_back(train_one_rate(model_dir, task, encoded, dev, lr_dir, lr, o, vocab_path));
+    result.runs.push_back(train_one_rate(in, lr_dir, lr, o));
     std::fprintf(stderr, "lr %g: best dev accuracy %.4f (epoch %d)\n", lr,
                  result.runs.back().best_dev_accuracy, result.runs.back().best_epoch);
     if (result.runs.back().best_dev_accuracy > result.best.best_dev_accuracy)
