@@ -151,6 +151,9 @@ TEST_F(CliTest, RefusesOutOfRangeSizesAndRates) {
     }
     EXPECT_FALSE(std::filesystem::exists(dir_->path("never"))) << c.flag;
   }
+  expect_clean_error(
+      run_cli("eval --model " + model() + " --data " + dir_->path("train.tsv") + " --batch 0"),
+      "--batch: expected a positive integer, got 0");  // it looped forever
   // CLI11's own errors are one line too.
   expect_clean_error(run_cli("student train --task sst2 --train " + dir_->path("train.tsv") +
                              " --out " + dir_->path("never") + " --bogus"),

@@ -1,6 +1,8 @@
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
+#include <random>
 
 #include "student/batching.h"
 #include "student/checkpoint.h"
@@ -122,6 +124,27 @@ TEST(StudentTraining, WordDropoutTurnsAboutPOfTheWordsIntoUnkAndKeepsPadding) {
   unchanged.ids_a = before.clone();
   drop_words_to_unk(unchanged, 0.0);
   EXPECT_TRUE(unchanged.ids_a.equal(before));
+}
+
+// Every example in exactly one batch, longest first for inference; batch 0 is an error, not
+// an endless loop.
+TEST(StudentBatching, BatchesCoverEveryExampleOnceAndRefuseSizeZero) {
+  std::vector<EncodedExample> examples(23);
+  for (size_t i = 0; i < examples.size(); ++i) examples[i].a.assign(1 + (i * 7) % 11, 5);
+  const auto batches = inference_batches(examples, 5);
+  ASSERT_EQ(batches.size(), 5u);
+  std::vector<size_t> seen;
+  for (const auto& batch : batches) seen.insert(seen.end(), batch.begin(), batch.end());
+  ASSERT_EQ(seen.size(), examples.size());
+  for (size_t i = 1; i < seen.size(); ++i)
+    EXPECT_GE(examples[seen[i - 1]].a.size(), examples[seen[i]].a.size());
+  std::sort(seen.begin(), seen.end());
+  for (size_t i = 0; i < seen.size(); ++i) EXPECT_EQ(seen[i], i);
+  std::mt19937_64 rng(1);
+  EXPECT_EQ(training_batches(examples, 5, rng).size(), 5u);
+  EXPECT_EQ(test::error_of([&] { inference_batches(examples, 0); }), "--batch must be positive");
+  EXPECT_EQ(test::error_of([&] { training_batches(examples, 0, rng); }),
+            "--batch must be positive");
 }
 
 }  // namespace

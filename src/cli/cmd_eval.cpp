@@ -103,7 +103,9 @@ void add_eval_command(CLI::App& app) {
       ->required();
   add_task_flags(cmd, flags->task, /*required=*/false);
   cmd->add_option("--data", flags->data, "labeled task file")->required();
-  cmd->add_option("--batch", flags->batch)->capture_default_str();
+  cmd->add_option("--batch", flags->batch, "student batch")
+      ->capture_default_str()
+      ->check(positive_integer());
   cmd->add_flag("--json", flags->json, "print metrics as JSON");
   cmd->add_option("--device", flags->device, "cpu or cuda (BERT directories)")
       ->capture_default_str();

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <numeric>
 
+#include "util/error.h"
 #include "util/shuffle.h"
 
 namespace b2b {
@@ -94,6 +95,7 @@ Batch collate(const std::vector<EncodedExample>& examples, const std::vector<siz
 
 std::vector<std::vector<size_t>> training_batches(const std::vector<EncodedExample>& examples,
                                                   size_t batch_size, std::mt19937_64& rng) {
+  if (batch_size == 0) throw Error("--batch must be positive");
   std::vector<size_t> order(examples.size());
   std::iota(order.begin(), order.end(), 0);
   seeded_shuffle(order, rng);
@@ -115,6 +117,7 @@ std::vector<std::vector<size_t>> training_batches(const std::vector<EncodedExamp
 
 std::vector<std::vector<size_t>> inference_batches(const std::vector<EncodedExample>& examples,
                                                    size_t batch_size) {
+  if (batch_size == 0) throw Error("--batch must be positive");
   std::vector<size_t> order(examples.size());
   std::iota(order.begin(), order.end(), 0);
   std::stable_sort(order.begin(), order.end(), [&](size_t x, size_t y) {

@@ -66,6 +66,7 @@ torch::Tensor teacher_logits(Teacher& teacher, const std::vector<Example>& examp
                              size_t end, bool pair, const TeacherRunOptions& options,
                              Progress* progress) {
   torch::NoGradGuard no_grad;
+  if (options.batch == 0) throw Error("--batch must be positive");
   const size_t n = end - begin;
   const size_t max_length = usable_max_length(options.max_length, teacher.config);
   // WordPiece on as many threads as the forward pass gets (the tokenizer is read-only).
