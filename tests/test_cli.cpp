@@ -112,6 +112,16 @@ TEST_F(CliTest, PredictAgreesWithEval) {
               1e-5);
 }
 
+TEST_F(CliTest, WithoutADevSetKeepsTheLastEpoch) {
+  const auto result =
+      run_cli("student train --task sst2 --train " + dir_->path("train.tsv") + " --out " +
+              dir_->path("no-dev") + " --epochs 2 --hidden 8 --fc 8 --embedding-dim 8");
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_EQ(result.out,
+            "trained 2 epochs (no --dev); student saved to " + dir_->path("no-dev") + "\n");
+  EXPECT_TRUE(std::filesystem::exists(dir_->path("no-dev/model.safetensors")));
+}
+
 TEST_F(CliTest, RefusesGoldOnlyTrainingWithAlphaBelowOne) {
   const auto result = run_cli("student train --task sst2 --train " + dir_->path("train.tsv") +
                               " --out " + dir_->path("never") + " --alpha 0");

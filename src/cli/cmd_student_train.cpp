@@ -18,6 +18,11 @@ void run(Flags f) {
   set_threads(f.threads);
   f.spec.task = f.task.parse();
   const TrainResult result = run_student_training(f.spec);
+  if (f.spec.dev.empty()) {  // no model selection: the last epoch is kept
+    std::printf("trained %d epoch%s (no --dev); student saved to %s\n", result.best_epoch,
+                result.best_epoch == 1 ? "" : "s", f.spec.out.c_str());
+    return;
+  }
   std::printf("best epoch %d, dev accuracy %.4f; student saved to %s\n", result.best_epoch,
               result.best_dev_accuracy, f.spec.out.c_str());
 }
