@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <nlohmann/json.hpp>
@@ -88,8 +89,10 @@ TEST(Finetune, ResumesAfterBeingKilledBetweenEpochsToTheSameModel) {
   ASSERT_EQ(::kill(std::stoi(read_file(dir.path("pid"))), SIGKILL), 0);
   std::this_thread::sleep_for(std::chrono::milliseconds(200));
   ASSERT_FALSE(std::filesystem::exists(dir.path("killed"))) << "finished before the kill";
-  std::filesystem::copy(dir.path("killed.work"), dir.path("changed.work"),
-                        std::filesystem::copy_options::recursive);
+  for (const char* copy : {"changed.work", "broken.work"}) {
+    std::filesystem::copy(dir.path("killed.work"), dir.path(copy),
+                          std::filesystem::copy_options::recursive);
+  }
 
   const auto resumed = run_cli(args("killed"));
   ASSERT_EQ(resumed.exit_code, 0) << resumed.err;
@@ -106,6 +109,16 @@ TEST(Finetune, ResumesAfterBeingKilledBetweenEpochsToTheSameModel) {
   EXPECT_NE(changed.err.find("made with other settings; starting over"), std::string::npos)
       << changed.err;
   EXPECT_NE(changed.err.find("epoch 1:"), std::string::npos) << changed.err;
+
+  // A damaged checkpoint is one error line naming the file.
+  const std::string optimizer = dir.path("broken.work/lr-0.001/last/optimizer.pt");
+  std::filesystem::resize_file(optimizer, 100);
+  const auto broken = run_cli(args("broken"));
+  EXPECT_NE(broken.exit_code, 0);
+  EXPECT_EQ(std::count(broken.err.begin(), broken.err.end(), '\n'), 1) << broken.err;
+  EXPECT_NE(broken.err.find("error: " + optimizer + ": cannot be read"), std::string::npos)
+      << broken.err;
+  EXPECT_FALSE(std::filesystem::exists(dir.path("broken")));
 }
 
 TEST(Finetune, BadInputIsOneClearError) {

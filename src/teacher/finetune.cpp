@@ -270,11 +270,23 @@ RateProgress read_last_epoch(const std::string& dir, double lr) {
   return progress;
 }
 
+// torch::load, with libtorch's error turned into one line naming the file.
+template <typename T>
+void load_checkpoint_file(T& into, const std::string& path) {
+  try {
+    torch::load(into, path);
+  } catch (const c10::Error& e) {
+    const std::string what = e.what_without_backtrace();
+    fail_file(path, "cannot be read (" + what.substr(0, what.find('\n')) +
+                        "); delete the .work directory to start over");
+  }
+}
+
 void restore_last_epoch(const std::string& dir, torch::optim::AdamW& optimizer,
                         torch::Device device) {
-  torch::load(optimizer, dir + "/optimizer.pt");
+  load_checkpoint_file(optimizer, dir + "/optimizer.pt");
   std::vector<torch::Tensor> states;
-  torch::load(states, dir + "/rng.pt");
+  load_checkpoint_file(states, dir + "/rng.pt");
   // The CPU generator first; a device generator only where both runs had one (resuming on
   // another device cannot repeat its dropout masks anyway).
   auto gens = generators(device);
