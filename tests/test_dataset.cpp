@@ -137,6 +137,10 @@ TEST(Dataset, BadInputGivesOneClearErrorNamingTheFile) {
   EXPECT_NE(read(dir.write("logits.tsv", "sentence\tlabel\tlogit_0\tlogit_1\nx\t1\t0.5\tabc\n"))
                 .find("is not a number"),
             std::string::npos);
+  EXPECT_EQ(read(dir.write("nan.tsv", "sentence\tlabel\tlogit_0\tlogit_1\nx\t1\t0.5\tnan\n")),
+            dir.path("nan.tsv") + ":2: logit 'nan' is not finite");
+  EXPECT_EQ(read(dir.write("inf.tsv", "sentence\tlabel\tlogit_0\tlogit_1\nx\t1\t-inf\t2\n")),
+            dir.path("inf.tsv") + ":2: logit '-inf' is not finite");
 }
 
 }  // namespace

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cmath>
 #include <cstdlib>
 #include <set>
 #include <sstream>
@@ -64,6 +65,8 @@ float parse_logit(const std::string& text, const std::string& path, size_t line)
   if (text.empty() || end != text.c_str() + text.size() || errno == ERANGE) {
     fail_line(path, line, "logit '" + text + "' is not a number");
   }
+  // A nan or inf would turn every later loss and weight into nan.
+  if (!std::isfinite(value)) fail_line(path, line, "logit '" + text + "' is not finite");
   return value;
 }
 
