@@ -216,6 +216,27 @@ TEST_F(CliTest, BrokenStudentDirectoriesAreReportedByFile) {
 
   expect_clean_error(run_cli("eval --model " + dir_->path("nowhere") + " --data " + data),
                      "no such model directory");
+
+  // A config.json edited into something the weights cannot be: each named.
+  const std::string config = read_file(model() + "/config.json");
+  const std::pair<std::string, std::string> edits[][2] = {
+      {{"\"dropout\": 0.1", "\"dropout\": 7"}, {"dropout", "dropout is not in [0, 1)"}},
+      {{"\"num_labels\": 2", "\"num_labels\": 3"},
+       {"labels", "num_labels 3 disagrees with the task's 2 labels"}},
+      {{"\"embedding_mode\": \"rand\"", "\"embedding_mode\": \"weird\""},
+       {"mode", "embedding_mode 'weird' is not rand"}},
+  };
+  for (const auto& [edit, expected] : edits) {
+    const std::string broken = dir_->path("config-" + expected.first);
+    fs::copy(model(), broken);
+    std::string edited = config;
+    const size_t at = edited.find(edit.first);
+    ASSERT_NE(at, std::string::npos) << edit.first;
+    edited.replace(at, edit.first.size(), edit.second);
+    std::ofstream(broken + "/config.json") << edited;
+    expect_clean_error(run_cli("predict --model " + broken, "good\n"),
+                       broken + "/config.json: " + expected.second);
+  }
 }
 
 TEST(Cli, SplitWritesStratifiedFiles) {

@@ -56,7 +56,13 @@ StudentConfig student_config_from_json(const nlohmann::json& json, const std::st
     }
     StudentConfig c;
     c.task = task_from_json(json.at("task"));
-    c.embedding_mode = parse_embedding_mode(json.at("embedding_mode").get<std::string>());
+    const std::string mode = json.at("embedding_mode").get<std::string>();
+    try {
+      c.embedding_mode = parse_embedding_mode(mode);
+    } catch (const Error&) {
+      fail_file(path,
+                "embedding_mode '" + mode + "' is not rand, static, non-static or multichannel");
+    }
     c.vocab_size = json.at("vocab_size").get<int64_t>();
     c.embedding_dim = json.at("embedding_dim").get<int64_t>();
     c.hidden_size = json.at("hidden_size").get<int64_t>();
@@ -66,6 +72,12 @@ StudentConfig student_config_from_json(const nlohmann::json& json, const std::st
     if (c.vocab_size < 3 || c.embedding_dim <= 0 || c.hidden_size <= 0 || c.fc_size <= 0 ||
         c.num_labels() < 2) {
       fail_file(path, "sizes out of range");
+    }
+    if (!(c.dropout >= 0 && c.dropout < 1)) fail_file(path, "dropout is not in [0, 1)");
+    if (json.contains("num_labels") && json.at("num_labels").get<int>() != c.num_labels()) {
+      fail_file(path, "num_labels " + std::to_string(json.at("num_labels").get<int>()) +
+                          " disagrees with the task's " + std::to_string(c.num_labels()) +
+                          " labels");
     }
     return c;
   } catch (const nlohmann::json::exception& e) {
