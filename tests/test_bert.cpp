@@ -109,6 +109,20 @@ TEST(Bert, BrokenCheckpointsGiveClearErrors) {
   EXPECT_NE(test::error_of([&] { load_teacher(act); }).find("hidden_act 'relu' is not supported"),
             std::string::npos);
 
+  wrong = nlohmann::json::parse(config);
+  wrong["position_embedding_type"] = "relative_key";
+  const auto relative = broken_copy(dir, "relative", "config.json", wrong.dump());
+  EXPECT_EQ(test::error_of([&] { load_teacher(relative); }),
+            relative +
+                "/config.json: position_embedding_type 'relative_key' is not supported (only "
+                "absolute, as BERT)");
+
+  wrong = nlohmann::json::parse(config);
+  wrong["hidden_dropout_prob"] = 1.5;
+  const auto dropout = broken_copy(dir, "dropout", "config.json", wrong.dump());
+  EXPECT_EQ(test::error_of([&] { load_teacher(dropout); }),
+            dropout + "/config.json: hidden_dropout_prob is not in [0, 1)");
+
   // A tensor missing from the file: rewrite it without the classifier bias.
   const SafetensorsFile file(test::shared("fixtures/bert/tiny-sst2-f32/model.safetensors"));
   NamedTensors kept;

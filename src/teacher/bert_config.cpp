@@ -64,6 +64,17 @@ BertConfig read_bert_config(const std::string& dir) {
   const std::string act = json.value("hidden_act", "gelu");
   if (act != "gelu")
     fail_file(path, "hidden_act '" + act + "' is not supported (only gelu, the erf form)");
+  // Relative position embeddings would be read as absolute ones: wrong logits, silently.
+  const std::string positions = json.value("position_embedding_type", "absolute");
+  if (positions != "absolute") {
+    fail_file(path, "position_embedding_type '" + positions +
+                        "' is not supported (only absolute, as BERT)");
+  }
+  for (const auto& [name, p] : {std::pair{"hidden_dropout_prob", c.hidden_dropout_prob},
+                                {"attention_probs_dropout_prob", c.attention_probs_dropout_prob}}) {
+    if (!(p >= 0 && p < 1)) fail_file(path, std::string(name) + " is not in [0, 1)");
+  }
+  if (!(c.classifier_dropout < 1)) fail_file(path, "classifier_dropout is not below 1");
   if (json.contains("id2label") && json["id2label"].is_object()) {
     const auto& labels = json["id2label"];
     c.id2label.resize(labels.size());
