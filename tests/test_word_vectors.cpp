@@ -1,5 +1,7 @@
 #include <gtest/gtest.h>
 
+#include <limits>
+
 #include "student/word_vectors.h"
 #include "test_util.h"
 #include "text/vocabulary.h"
@@ -55,6 +57,15 @@ TEST(WordVectors, RejectsBrokenFiles) {
                Error);
   EXPECT_THROW(load_word_vectors(dir.write("empty.txt", ""), VectorsFormat::kAuto), Error);
   EXPECT_THROW(load_word_vectors(dir.path("none.bin"), VectorsFormat::kAuto), Error);
+  const std::string nan_text = dir.write("nan.txt", "a 1 2 3\nb 1 nan 2\n");
+  EXPECT_EQ(test::error_of([&] { load_word_vectors(nan_text, VectorsFormat::kAuto); }),
+            nan_text + ":2: vector holds a non-number (or nan, inf)");
+  const float inf = std::numeric_limits<float>::infinity();
+  const std::string bin =
+      "1 2\nab " + std::string(reinterpret_cast<const char*>(&inf), 4) + std::string(4, '\0');
+  const std::string inf_bin = dir.write("inf.bin", bin);
+  EXPECT_EQ(test::error_of([&] { load_word_vectors(inf_bin, VectorsFormat::kAuto); }),
+            inf_bin + ": the vector of 'ab' holds nan or inf");
 }
 
 }  // namespace

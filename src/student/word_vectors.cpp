@@ -1,6 +1,8 @@
 #include "student/word_vectors.h"
 
+#include <algorithm>
 #include <cerrno>
+#include <cmath>
 #include <cstdlib>
 #include <cstring>
 #include <sstream>
@@ -41,6 +43,7 @@ bool parse_floats(const std::vector<std::string>& parts, size_t first, std::vect
     errno = 0;
     const float v = std::strtof(parts[i].c_str(), &end);
     if (end != parts[i].c_str() + parts[i].size() || errno == ERANGE) return false;
+    if (!std::isfinite(v)) return false;  // nan or inf would spread through training
     out.push_back(v);
   }
   return true;
@@ -83,7 +86,8 @@ void read_text(std::string_view bytes, bool has_header, WordVectors& result,
     if (has_header && line_number == 1) continue;
     const auto parts = split_spaces(line);
     if (parts.empty()) continue;
-    if (!parse_floats(parts, 1, values)) fail_line(path, line_number, "vector holds a non-number");
+    if (!parse_floats(parts, 1, values))
+      fail_line(path, line_number, "vector holds a non-number (or nan, inf)");
     if (result.dim == 0) result.dim = static_cast<int64_t>(values.size());
     if (static_cast<int64_t>(values.size()) != result.dim || result.dim == 0) {
       fail_line(path, line_number,
@@ -115,7 +119,10 @@ void read_binary(std::string_view bytes, WordVectors& result, const Vocabulary* 
     std::vector<float> v(static_cast<size_t>(result.dim));
     std::memcpy(v.data(), bytes.data() + space + 1, row_bytes);
     ++result.total_words;
-    keep(result, vocab, std::string(bytes.substr(pos, space - pos)), std::move(v));
+    const std::string word(bytes.substr(pos, space - pos));
+    if (!std::all_of(v.begin(), v.end(), [](float x) { return std::isfinite(x); }))
+      fail_file(path, "the vector of '" + word + "' holds nan or inf");
+    keep(result, vocab, word, std::move(v));
     pos = space + 1 + row_bytes;
   }
 }
