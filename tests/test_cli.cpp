@@ -120,6 +120,8 @@ TEST_F(CliTest, WithoutADevSetKeepsTheLastEpoch) {
   EXPECT_EQ(result.out,
             "trained 2 epochs (no --dev); student saved to " + dir_->path("no-dev") + "\n");
   EXPECT_TRUE(std::filesystem::exists(dir_->path("no-dev/model.safetensors")));
+  EXPECT_NE(result.err.find("epoch 2: train loss "), std::string::npos) << result.err;
+  EXPECT_EQ(result.err.find("dev accuracy"), std::string::npos) << result.err;
 }
 
 TEST_F(CliTest, RefusesGoldOnlyTrainingWithAlphaBelowOne) {

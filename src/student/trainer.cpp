@@ -132,8 +132,11 @@ TrainResult train_student(StudentModel& model, const std::vector<EncodedExample>
     record.seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     result.history.push_back(record);
-    std::fprintf(stderr, "epoch %d: train loss %.4f, dev accuracy %.4f, %.1f s\n", epoch,
-                 record.train_loss, record.dev_accuracy, record.seconds);
+    char dev_note[40] = "";
+    if (!dev.empty())
+      std::snprintf(dev_note, sizeof dev_note, ", dev accuracy %.4f", record.dev_accuracy);
+    std::fprintf(stderr, "epoch %d: train loss %.4f%s, %.1f s\n", epoch, record.train_loss,
+                 dev_note, record.seconds);
     if (dev.empty() || record.dev_accuracy > result.best_dev_accuracy) {
       result.best_epoch = epoch;
       result.best_dev_accuracy = record.dev_accuracy;
