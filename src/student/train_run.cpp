@@ -71,9 +71,7 @@ void validate_student_spec(const StudentRunSpec& s) {
   if (s.fc < 0) throw Error("--fc must be positive");
   if (s.vectors.empty() && s.embedding_dim <= 0) throw Error("--embedding-dim must be positive");
   if (!(s.dropout >= 0 && s.dropout < 1)) throw Error("--dropout must be in [0, 1)");
-  TrainOptions options = s.options;
-  if (options.batch_size == 0) options.batch_size = 1;  // the task's default, set later
-  validate_train_options(options);
+  validate_train_options(s.options);  // a zero batch is refused where batches are made
 }
 
 TrainResult run_student_training(StudentRunSpec s) {

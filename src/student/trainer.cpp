@@ -23,7 +23,6 @@ nlohmann::json TrainResult::to_json() const {
 
 void validate_train_options(const TrainOptions& options) {
   if (options.alpha < 0 || options.alpha > 1) throw Error("--alpha must be in [0, 1]");
-  if (options.batch_size == 0) throw Error("--batch must be positive");
   if (options.epochs <= 0) throw Error("--epochs must be positive");
   if (!(options.lr > 0)) throw Error("--lr must be positive");
   if (!(options.rho >= 0 && options.rho < 1)) throw Error("--rho must be in [0, 1)");

@@ -153,7 +153,13 @@ std::string lr_name(double lr) {
 
 // transformers' get_linear_schedule_with_warmup, as a factor on the learning rate.
 struct LinearSchedule {
+  size_t steps_per_epoch;
   double total_steps, warmup_steps;
+
+  LinearSchedule(size_t rows, const FinetuneOptions& o)
+      : steps_per_epoch((rows + o.batch - 1) / o.batch),
+        total_steps(static_cast<double>(steps_per_epoch * o.epochs)),
+        warmup_steps(std::max(1.0, o.warmup * total_steps)) {}
 
   double scale(size_t step) const {
     if (step < warmup_steps) return (step + 1) / warmup_steps;
@@ -195,8 +201,9 @@ struct EpochStats {
 // One pass over the training set in the epoch's shuffled order: AdamW steps on the schedule.
 EpochStats train_epoch(Teacher& teacher, torch::optim::AdamW& optimizer, const Encoded& train,
                        const FinetuneOptions& o, double lr, const LinearSchedule& schedule,
-                       int epoch, size_t& step) {
+                       int epoch) {
   std::vector<size_t> order(train.labels.size());
+  size_t step = (epoch - 1) * schedule.steps_per_epoch;
   std::iota(order.begin(), order.end(), 0);
   std::mt19937_64 rng(o.seed * 1000003 + epoch);  // the epoch's order does not depend on resuming
   seeded_shuffle(order, rng);
@@ -247,15 +254,17 @@ LearningRateResult train_one_rate(const RunInputs& in, const std::string& work_d
   Teacher teacher = load_for_training(in.model_dir, in.task, o);
   const std::string last = work_dir + "/last";
   RateProgress progress{0, {lr, -1, 0}, in.settings};
-  bool resuming = fs::exists(last + "/progress.json");
-  if (resuming && read_last_epoch(last, lr).settings != progress.settings) {
-    std::fprintf(stderr, "lr %g: %s was made with other settings; starting over\n", lr,
-                 work_dir.c_str());
-    resuming = false;
-  }
-  if (resuming) {
-    progress = read_last_epoch(last, lr);
-    load_bert_weights(teacher.model, SafetensorsFile(last + "/model.safetensors"), false);
+  bool resuming = false;
+  if (fs::exists(last + "/progress.json")) {
+    RateProgress saved = read_last_epoch(last, lr);
+    resuming = saved.settings == in.settings;
+    if (resuming) {
+      progress = std::move(saved);
+      load_bert_weights(teacher.model, SafetensorsFile(last + "/model.safetensors"), false);
+    } else {
+      std::fprintf(stderr, "lr %g: %s was made with other settings; starting over\n", lr,
+                   work_dir.c_str());
+    }
   }
   teacher.model->to(o.device, torch::kFloat32);  // --bf16 is autocast: float32 master weights
   teacher.model->train();
@@ -264,13 +273,9 @@ LearningRateResult train_one_rate(const RunInputs& in, const std::string& work_d
     restore_last_epoch(last, *optimizer, o.device);
     std::fprintf(stderr, "lr %g: resuming after epoch %d\n", lr, progress.epoch);
   }
-  const size_t steps_per_epoch = (in.train.labels.size() + o.batch - 1) / o.batch;
-  const double total_steps = static_cast<double>(steps_per_epoch * o.epochs);
-  const LinearSchedule schedule{total_steps, std::max(1.0, o.warmup * total_steps)};
-  size_t step = steps_per_epoch * progress.epoch;
+  const LinearSchedule schedule(in.train.labels.size(), o);
   for (int epoch = progress.epoch + 1; epoch <= o.epochs; ++epoch) {
-    const EpochStats stats =
-        train_epoch(teacher, *optimizer, in.train, o, lr, schedule, epoch, step);
+    const EpochStats stats = train_epoch(teacher, *optimizer, in.train, o, lr, schedule, epoch);
     const double accuracy = dev_accuracy(teacher, in.dev, in.task.is_pair(), o);
     std::fprintf(stderr,
                  "lr %g epoch %d: train loss %.4f, dev accuracy %.4f, training %.1f s (%.2f "

@@ -37,7 +37,6 @@ size_t checked_max_length(size_t requested, const BertConfig& config) {
 }
 
 void prepare_teacher(Teacher& teacher, const TeacherRunOptions& options) {
-  if (options.batch == 0) throw Error("--batch must be positive");
   checked_max_length(options.max_length, teacher.config);
   teacher.model->to(options.device, options.dtype);
   teacher.model->eval();

@@ -26,8 +26,8 @@ size_t usable_max_length(size_t requested, const BertConfig& config);
 // The same, with a warning when the model cuts it: for the start of a run.
 size_t checked_max_length(size_t requested, const BertConfig& config);
 
-// Checks --batch and --max-length (a warning when the model cuts the latter), then moves the
-// teacher to the device and dtype of `options`.
+// Checks --max-length (a warning when the model cuts it), then moves the teacher to the device
+// and dtype of `options`. A zero --batch is refused by teacher_logits.
 void prepare_teacher(Teacher& teacher, const TeacherRunOptions& options);
 
 // Token ids, token types and attention mask of encodings[rows], padded to the longest (on CPU).
