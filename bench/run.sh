@@ -6,22 +6,33 @@ shared=${B2B_SHARED:-../shared}
 threads=${B2B_THREADS:-$(nproc)}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-echo "bench: SST-2 student, $threads threads, OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-unset}"
-"$build/bench/student_bench" "$shared/data/glue/SST-2/train.tsv" "$shared/data/glue/SST-2/dev.tsv" "$work" "$threads" \
-  > "$work/cpp.json"
-/usr/bin/python3 bench/student_reference.py "$work" "$threads" > "$work/torch.json"
-/usr/bin/python3 - "$work/cpp.json" "$work/torch.json" <<'PY'
+# The student at 1 thread and at all cores: training (libtorch) and inference (the BLAS
+# runtime, and the libtorch model beside it) against PyTorch eager on the same batches.
+student_threads=${B2B_STUDENT_THREADS:-"1 $threads"}
+for t in $(echo "$student_threads" | tr ' ' '\n' | sort -un); do
+  echo "bench: SST-2 student, $t thread(s), OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-unset}"
+  "$build/bench/student_bench" "$shared/data/glue/SST-2/train.tsv" "$shared/data/glue/SST-2/dev.tsv" "$work" "$t" \
+    > "$work/cpp.json"
+  /usr/bin/python3 bench/student_reference.py "$work" "$t" > "$work/torch.json"
+  /usr/bin/python3 - "$work/cpp.json" "$work/torch.json" <<'PY'
 import json, sys
 cpp, ref = (json.load(open(p)) for p in sys.argv[1:3])
-rows = [("one training epoch, batch 50 (s)", "epoch_seconds", False),
-        ("inference, batch 512 (sentences/s)", "inference_sentences_per_second", True),
-        ("batch-1 latency (ms)", "batch1_latency_ms", False)]
+rows = [("one training epoch, batch 50 (s)", "epoch_seconds", "epoch_seconds", False),
+        ("inference, batch 512 (sentences/s)", "inference_sentences_per_second",
+         "inference_sentences_per_second", True),
+        ("  libtorch model, batch 512", "libtorch_inference_sentences_per_second",
+         "inference_sentences_per_second", True),
+        ("batch-1 latency (ms)", "batch1_latency_ms", "batch1_latency_ms", False),
+        ("  libtorch model, batch 1", "libtorch_batch1_latency_ms", "batch1_latency_ms", False)]
 print(f"{'measure':38} {'bert2bilstm':>12} {'PyTorch':>12} {'speed-up':>9}")
-for name, key, higher_is_better in rows:
-    ratio = cpp[key] / ref[key] if higher_is_better else ref[key] / cpp[key]
-    print(f"{name:38} {cpp[key]:12.2f} {ref[key]:12.2f} {ratio:8.2f}x")
-print(f"({cpp['train_sentences']} SST-2 training sentences; {ref['implementation']})")
+for name, key, ref_key, higher_is_better in rows:
+    ratio = cpp[key] / ref[ref_key] if higher_is_better else ref[ref_key] / cpp[key]
+    print(f"{name:38} {cpp[key]:12.3f} {ref[ref_key]:12.3f} {ratio:8.2f}x")
+print(f"({cpp['train_sentences']} SST-2 training sentences; {ref['implementation']}; runtime vs "
+      f"libtorch max |logit difference| {cpp['max_abs_logit_difference_runtime_vs_libtorch']:.1e})")
 PY
+  echo
+done
 
 # Teacher labeling: the real BERT-small over all SST-2 training sentences, and a sample with a
 # random-weight BERT-base-shaped checkpoint, each beside the same BERT in PyTorch eager.

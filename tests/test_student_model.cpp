@@ -90,16 +90,6 @@ TEST(StudentCheckpoint, SavesAndLoadsTheSameModel) {
   EXPECT_EQ(loaded.config.embedding_mode, EmbeddingMode::kMultichannel);
 }
 
-TEST(StudentInference, PredictionJsonHoldsTheSoftmaxOfTheLogits) {
-  const float logits[2] = {1.0f, 3.0f};
-  const nlohmann::json row = prediction_json(logits, parse_task("sst2"));
-  EXPECT_EQ(row["label"], "1");
-  EXPECT_NEAR(row["probabilities"][1].get<double>(), 1 / (1 + std::exp(-2.0)), 1e-6);
-  EXPECT_NEAR(row["probabilities"][0].get<double>() + row["probabilities"][1].get<double>(), 1,
-              1e-6);
-  EXPECT_EQ(row["logits"][1].get<float>(), 3.0f);
-}
-
 TEST(StudentTraining, WordDropoutTurnsAboutPOfTheWordsIntoUnkAndKeepsPadding) {
   torch::manual_seed(3);
   // 400 sequences of 50 word ids >= 3 followed by 50 padding positions.

@@ -1,14 +1,17 @@
+#include <algorithm>
 #include <iostream>
+#include <mutex>
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.h"
 #include "cli/common.h"
 #include "data/dataset.h"
 #include "data/metrics.h"
-#include "student/checkpoint.h"
-#include "student/inference.h"
-#include "teacher/inference.h"
+#include "api/student_classifier.h"
+#include "teacher/bert_config.h"
+#include "teacher/teacher_classifier.h"
 #include "util/error.h"
+#include "util/progress.h"
 
 namespace b2b::cli {
 
@@ -36,52 +39,71 @@ TaskSpec task_for_model(const TaskFlags& flags, const TaskSpec& model_task,
 }
 
 // A teacher directory carries no task: --task says it, and the label count must agree.
-TaskSpec task_for_teacher(const TaskFlags& flags, const Teacher& teacher,
+TaskSpec task_for_teacher(const TaskFlags& flags, const Classifier& teacher,
                           const std::string& model_dir) {
   if (flags.task.empty()) throw Error("eval: a teacher model needs --task");
   TaskSpec task = flags.parse();
-  if (task.labels.empty()) {
-    task.labels = teacher.config.id2label;
-  }
-  if (task.num_labels() != teacher.config.num_labels) {
-    fail_file(model_dir, "has " + std::to_string(teacher.config.num_labels) + " labels but task " +
+  if (task.labels.empty()) task.labels = teacher.labels();
+  if (task.num_labels() != teacher.num_labels()) {
+    fail_file(model_dir, "has " + std::to_string(teacher.num_labels()) + " labels but task " +
                              task.describe() + " has " + std::to_string(task.num_labels()));
   }
   return task;
 }
 
 // Gold label ids and predicted ids for the data, from a student or a teacher directory.
-void predict(const Flags& f, TaskSpec& task, std::vector<int>& gold, std::vector<int>& pred) {
-  torch::Tensor logits;
+void predict(const Flags& f, int threads, TaskSpec& task, std::vector<int>& gold,
+             std::vector<int>& pred) {
+  std::vector<float> logits;
+  int k = 0;
   if (is_bert_directory(f.model)) {
-    TeacherRunOptions options;
-    options.device = parse_device(f.device);
-    Teacher teacher = load_teacher(f.model);
-    task = task_for_teacher(f.task, teacher, f.model);
+    TeacherClassifierOptions options;
+    options.device = f.device;
+    options.show_progress = true;
+    const auto teacher = load_teacher_classifier(f.model, options);
+    task = task_for_teacher(f.task, *teacher, f.model);
     const Dataset data = read_dataset(f.data, task);
-    prepare_teacher(teacher, options);
-    Progress progress("eval", static_cast<int64_t>(data.examples.size()), "sentences");
-    logits = teacher_logits(teacher, data.examples, 0, data.examples.size(), task.is_pair(),
-                            options, &progress);
-    for (const auto& e : data.examples) gold.push_back(e.label);
+    std::vector<std::string> singles;
+    std::vector<TextPair> pairs;
+    for (const auto& e : data.examples) {
+      gold.push_back(e.label);
+      if (task.is_pair()) {
+        pairs.emplace_back(e.text_a, e.text_b);
+      } else {
+        singles.push_back(e.text_a);
+      }
+    }
+    logits = task.is_pair() ? teacher->logits(pairs) : teacher->logits(singles);
+    k = teacher->num_labels();
   } else {
-    Student student = load_student(f.model);
-    task = task_for_model(f.task, student.config.task, f.model);
+    ClassifierOptions options;
+    options.max_batch = f.batch;
+    options.threads = threads;
+    const StudentClassifier student(read_student_directory(f.model), options);
+    task = task_for_model(f.task, student.config().task, f.model);
     const Dataset data = read_dataset(f.data, task);
-    const BasicTokenizer tokenizer;
-    const auto examples = encode_examples(data, tokenizer, student.vocab, task.is_pair());
-    logits = predict_logits(student.model, examples, f.batch, true);
+    const auto examples = student.encode(data.examples);
     for (const auto& e : examples) gold.push_back(e.gold);
+    k = student.num_labels();
+    logits.resize(examples.size() * k);
+    Progress progress("eval", static_cast<int64_t>(examples.size()), "sentences");
+    std::mutex progress_mutex;
+    student.logits(examples, logits.data(), [&](size_t done) {
+      std::lock_guard<std::mutex> lock(progress_mutex);
+      progress.add(static_cast<int64_t>(done));
+    });
   }
-  const torch::Tensor predicted = logits.argmax(1).contiguous();
-  pred.assign(predicted.data_ptr<int64_t>(), predicted.data_ptr<int64_t>() + predicted.numel());
+  for (size_t i = 0; i < gold.size(); ++i) {
+    const float* row = logits.data() + i * k;
+    pred.push_back(static_cast<int>(std::max_element(row, row + k) - row));
+  }
 }
 
 void run(const Flags& f) {
-  set_threads(f.threads);
+  const int threads = set_threads(f.threads);
   TaskSpec task;
   std::vector<int> gold, pred;
-  predict(f, task, gold, pred);
+  predict(f, threads, task, gold, pred);
   const Metrics metrics = compute_metrics(gold, pred, task.labels);
   if (f.json) {
     nlohmann::json out = metrics_to_json(metrics);

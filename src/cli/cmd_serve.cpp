@@ -21,7 +21,7 @@ struct Flags {
 };
 
 // SIGINT and SIGTERM are blocked in every thread (so this must come before any thread is
-// started, torch's included) and taken by one waiting thread, which stops the server:
+// started) and taken by one waiting thread, which stops the server:
 // requests in flight are answered, then listen() returns.
 class ShutdownOnSignal {
  public:
@@ -54,10 +54,11 @@ class ShutdownOnSignal {
 
 void run(const Flags& f) {
   ShutdownOnSignal shutdown;
-  torch::set_num_threads(1);  // the model runs on the batcher's workers
   if (f.options.max_batch == 0) throw Error("--max-batch must be positive");
   if (!(f.options.max_wait_ms >= 0)) throw Error("--max-wait-ms must be >= 0");
-  PredictionServer server(load_student(f.model), f.options);
+  PredictionServer server(
+      std::make_shared<StudentClassifier>(read_student_directory(f.model), ClassifierOptions{}),
+      f.options);
   shutdown.stop_on_signal(server);
   const int port = server.bind();
   std::printf("listening on http://%s:%d (POST /predict, GET /health, GET /info)\n",

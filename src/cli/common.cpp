@@ -32,9 +32,10 @@ CLI::Validator positive_integer() {
       "POSITIVE");
 }
 
-void set_threads(int threads) {
+int set_threads(int threads) {
   if (threads <= 0) threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   torch::set_num_threads(threads);
+  return threads;
 }
 
 }  // namespace b2b::cli

@@ -17,7 +17,8 @@ void add_task_flags(CLI::App* app, TaskFlags& flags, bool required = true);
 void add_threads_flag(CLI::App* app, int& threads);
 // For sizes whose unset value 0 stands for a default: an explicit value must be above 0.
 CLI::Validator positive_integer();
-// Sets libtorch's intra-op threads (it starts with 1); threads <= 0 means all cores.
-void set_threads(int threads);
+// Sets libtorch's intra-op threads (it starts with 1), and so BLAS's on this thread;
+// threads <= 0 means all cores. Returns the number set.
+int set_threads(int threads);
 
 }  // namespace b2b::cli

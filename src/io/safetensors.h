@@ -1,5 +1,6 @@
 #pragma once
-// Reading and writing safetensors files as libtorch tensors.
+// Reading and writing safetensors files as libtorch tensors, through io/safetensors_bytes.h,
+// which owns the format.
 #include <torch/torch.h>
 
 #include <map>
@@ -7,7 +8,7 @@
 #include <utility>
 #include <vector>
 
-#include "io/safetensors_header.h"
+#include "io/safetensors_bytes.h"
 
 namespace b2b {
 
@@ -16,10 +17,12 @@ class SafetensorsFile {
   // Reads the whole file and checks its header; throws Error naming `path`.
   explicit SafetensorsFile(std::string path);
 
-  const std::string& path() const { return path_; }
-  bool contains(const std::string& name) const { return header_.tensors.count(name) > 0; }
-  const std::map<std::string, TensorEntry>& entries() const { return header_.tensors; }
-  const std::map<std::string, std::string>& metadata() const { return header_.metadata; }
+  const std::string& path() const { return reader_.path(); }
+  bool contains(const std::string& name) const { return reader_.contains(name); }
+  const std::map<std::string, TensorEntry>& entries() const { return reader_.header().tensors; }
+  const std::map<std::string, std::string>& metadata() const {
+    return reader_.header().metadata;
+  }
 
   // The tensor as stored (a copy); F16 and BF16 keep their dtype.
   torch::Tensor get(const std::string& name) const;
@@ -27,9 +30,7 @@ class SafetensorsFile {
   torch::Tensor get_float(const std::string& name, std::vector<int64_t> expected = {}) const;
 
  private:
-  std::string path_;
-  std::string bytes_;
-  SafetensorsHeader header_;
+  SafetensorsReader reader_;
 };
 
 using NamedTensors = std::vector<std::pair<std::string, torch::Tensor>>;

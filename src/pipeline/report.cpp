@@ -9,7 +9,6 @@
 #include "data/metrics.h"
 #include "pipeline/speed.h"
 #include "student/checkpoint.h"
-#include "student/inference.h"
 #include "teacher/inference.h"
 #include "util/atomic_file.h"
 #include "util/error.h"
@@ -27,11 +26,6 @@ struct ModelRow {
   nlohmann::json history;
 };
 
-std::vector<int> predicted_labels(const torch::Tensor& logits) {
-  const auto p = logits.argmax(1).contiguous();
-  return std::vector<int>(p.data_ptr<int64_t>(), p.data_ptr<int64_t>() + p.numel());
-}
-
 // The same batch for teacher and student, as the paper's speed comparison.
 constexpr size_t kSpeedBatch = 512;
 
@@ -47,7 +41,7 @@ ModelRow teacher_row(const std::string& dir, TaskSpec task, const Dataset& dev,
   row.params = speed.parameters;
   row.params_without_embeddings = speed.parameters_without_embeddings;
   row.sentences_per_second = speed.sentences_per_second();
-  row.predicted = predicted_labels(speed.logits);
+  row.predicted = speed.predicted;
   row.metrics = compute_metrics(gold, row.predicted, task.labels);
   return row;
 }
@@ -69,7 +63,7 @@ ModelRow student_row(const std::string& name, const std::string& role, const std
   row.params = speed.parameters;
   row.params_without_embeddings = speed.parameters_without_embeddings;
   row.sentences_per_second = speed.sentences_per_second();
-  row.predicted = predicted_labels(speed.logits);
+  row.predicted = speed.predicted;
   row.metrics = compute_metrics(gold, row.predicted, task.labels);
   const auto config = nlohmann::json::parse(read_file(dir + "/config.json"));
   row.history = config["training"].value("history", nlohmann::json::array());

@@ -1,9 +1,9 @@
 #include "pipeline/speed.h"
 
+#include <algorithm>
 #include <chrono>
 
-#include "student/checkpoint.h"
-#include "student/inference.h"
+#include "api/student_classifier.h"
 #include "teacher/teacher.h"
 
 namespace b2b {
@@ -12,6 +12,14 @@ namespace {
 using Clock = std::chrono::steady_clock;
 double seconds_since(Clock::time_point start) {
   return std::chrono::duration<double>(Clock::now() - start).count();
+}
+std::vector<int> argmax_rows(const float* logits, size_t n, size_t k) {
+  std::vector<int> out(n);
+  for (size_t i = 0; i < n; ++i) {
+    const float* row = logits + i * k;
+    out[i] = static_cast<int>(std::max_element(row, row + k) - row);
+  }
+  return out;
 }
 }  // namespace
 
@@ -28,27 +36,30 @@ ModelSpeed measure_teacher(const std::string& dir, const std::vector<Example>& e
     }
   }
   const auto start = Clock::now();
-  speed.logits = teacher_logits(teacher, examples, 0, examples.size(), pair, run, nullptr);
+  const torch::Tensor logits =
+      teacher_logits(teacher, examples, 0, examples.size(), pair, run, nullptr).contiguous();
   speed.seconds = seconds_since(start);
+  speed.predicted = argmax_rows(logits.data_ptr<float>(), examples.size(), logits.size(1));
   speed.sentences = examples.size();
   return speed;
 }
 
 ModelSpeed measure_student(const std::string& dir, const std::vector<Example>& examples,
                            size_t batch) {
-  Student student = load_student(dir);
+  ClassifierOptions options;
+  options.max_batch = batch;
+  options.threads = at::get_num_threads();
+  const StudentClassifier student(read_student_directory(dir), options);
   ModelSpeed speed;
-  speed.parameters = student.model->count_parameters(true);
-  speed.parameters_without_embeddings = student.model->count_parameters(false);
-  const BasicTokenizer tokenizer;
-  Dataset data;
-  data.examples = examples;
+  speed.parameters = student.runtime().parameters(true);
+  speed.parameters_without_embeddings = student.runtime().parameters(false);
   const auto start = Clock::now();
-  const auto encoded =
-      encode_examples(data, tokenizer, student.vocab, student.config.task.is_pair());
-  speed.logits = predict_logits(student.model, encoded, batch);
+  const auto encoded = student.encode(examples);
+  std::vector<float> logits(examples.size() * student.num_labels());
+  student.logits(encoded, logits.data());
   speed.seconds = seconds_since(start);
   speed.sentences = examples.size();
+  speed.predicted = argmax_rows(logits.data(), examples.size(), student.num_labels());
   return speed;
 }
 

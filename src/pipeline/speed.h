@@ -15,13 +15,14 @@ struct ModelSpeed {
   int64_t parameters = 0, parameters_without_embeddings = 0;
   double seconds = 0;  // tokenization and forward passes over every sentence
   size_t sentences = 0;
-  torch::Tensor logits;  // (N, k), rows in input order
+  std::vector<int> predicted;  // the argmax of each row of logits, in input order
   double sentences_per_second() const { return seconds > 0 ? sentences / seconds : 0; }
 };
 
 // The teacher's embeddings are the word, position and token-type tables (not their LayerNorm).
 ModelSpeed measure_teacher(const std::string& dir, const std::vector<Example>& examples, bool pair,
                            const TeacherRunOptions& run);
+// The student on the BLAS runtime, with as many threads as libtorch has.
 ModelSpeed measure_student(const std::string& dir, const std::vector<Example>& examples,
                            size_t batch);
 

@@ -30,7 +30,7 @@ void MicroBatcher::client_disconnected() {
   changed_.notify_all();
 }
 
-torch::Tensor MicroBatcher::submit(std::vector<EncodedExample> examples) {
+std::vector<float> MicroBatcher::submit(std::vector<EncodedExample> examples) {
   auto request = std::make_shared<Request>();
   request->examples = std::move(examples);
   auto result = request->result.get_future();
@@ -83,12 +83,13 @@ void MicroBatcher::run_batch(Queue& batch) {
     examples.insert(examples.end(), request->examples.begin(), request->examples.end());
   }
   try {
-    const torch::Tensor logits = model_(examples);
-    int64_t row = 0;
+    const std::vector<float> logits = model_(examples);
+    const size_t k = examples.empty() ? 0 : logits.size() / examples.size();
+    auto row = logits.begin();
     for (auto& request : batch) {
-      const auto n = static_cast<int64_t>(request->examples.size());
-      request->result.set_value(logits.slice(0, row, row + n).clone());
-      row += n;
+      const auto end = row + static_cast<ptrdiff_t>(request->examples.size() * k);
+      request->result.set_value(std::vector<float>(row, end));
+      row = end;
     }
   } catch (...) {
     for (auto& request : batch) request->result.set_exception(std::current_exception());

@@ -5,8 +5,6 @@
 // request queued or being computed, so a lone client is answered at once and many clients
 // share batches. Several workers compute batches side by side: small single-threaded
 // forward passes in parallel use the cores better than one pass split across threads.
-#include <torch/torch.h>
-
 #include <chrono>
 #include <condition_variable>
 #include <deque>
@@ -17,7 +15,7 @@
 #include <thread>
 #include <vector>
 
-#include "student/batching.h"
+#include "student/encoding.h"
 
 namespace b2b {
 
@@ -33,10 +31,10 @@ struct MicroBatcherStats {
 
 class MicroBatcher {
  public:
-  // (N, k) logits for N examples, rows in order; called on the worker thread only.
-  using Model = std::function<torch::Tensor(const std::vector<EncodedExample>&)>;
+  // Logits for N examples, N rows of k floats in order; called on the worker threads only.
+  using Model = std::function<std::vector<float>(const std::vector<EncodedExample>&)>;
 
-  // `on_start` runs first on each worker thread (per-thread settings such as torch's threads).
+  // `on_start` runs first on each worker thread (per-thread settings such as BLAS's threads).
   MicroBatcher(Model model, MicroBatcherOptions options, std::function<void()> on_start = {});
   ~MicroBatcher();  // answers what is queued, then stops
   MicroBatcher(const MicroBatcher&) = delete;
@@ -45,15 +43,16 @@ class MicroBatcher {
   // Clients that may send a request now (the server counts open connections).
   void client_connected();
   void client_disconnected();
-  // Blocks until the examples' logits are computed; rethrows the model's exception.
-  torch::Tensor submit(std::vector<EncodedExample> examples);
+  // Blocks until the examples' logits (rows of k) are computed; rethrows the model's
+  // exception.
+  std::vector<float> submit(std::vector<EncodedExample> examples);
 
   MicroBatcherStats stats() const;
 
  private:
   struct Request {
     std::vector<EncodedExample> examples;
-    std::promise<torch::Tensor> result;
+    std::promise<std::vector<float>> result;
   };
   using Queue = std::deque<std::shared_ptr<Request>>;
 

@@ -11,9 +11,9 @@
 #include <filesystem>
 #include <thread>
 
+#include "api/prediction_json.h"
+#include "runtime/parallel.h"
 #include "serve/micro_batcher.h"
-#include "student/inference.h"
-#include "text/basic_tokenizer.h"
 #include "util/error.h"
 #include "util/utf8.h"
 
@@ -171,49 +171,40 @@ PredictRequest parse_predict_request(const std::string& body, const TaskSpec& ta
 
 namespace {
 
-// What GET /info answers.
-Json info_of(const Student& student, const ServeOptions& options) {
-  const StudentConfig& c = student.config;
-  return {{"name", "bert2bilstm"},
-          {"version", B2B_VERSION},
-          {"task", c.task.describe()},
-          {"labels", c.task.labels},
-          {"pair", c.task.is_pair()},
-          {"embedding_mode", embedding_mode_name(c.embedding_mode)},
-          {"vocabulary", c.vocab_size},
-          {"embedding_dim", c.embedding_dim},
-          {"hidden", c.hidden_size},
-          {"fc", c.fc_size},
-          {"parameters", student.model->count_parameters(true)},
-          {"parameters_without_embeddings", student.model->count_parameters(false)},
-          {"max_batch", options.max_batch},
-          {"max_wait_ms", options.max_wait_ms}};
+// What GET /info answers: the model's description, the server's name and batching.
+Json info_of(const StudentClassifier& model, const ServeOptions& options) {
+  Json info = Json::parse(model.info_json());
+  info.erase("model_type");
+  info["name"] = "bert2bilstm";
+  info["version"] = B2B_VERSION;
+  info["max_batch"] = options.max_batch;
+  info["max_wait_ms"] = options.max_wait_ms;
+  return info;
 }
 
 }  // namespace
 
 struct PredictionServer::Impl {
-  Impl(Student s, const ServeOptions& o)
-      : student(std::move(s)),
+  Impl(std::shared_ptr<const StudentClassifier> m, const ServeOptions& o)
+      : model(std::move(m)),
         options(o),
         batcher(
             [this](const std::vector<EncodedExample>& examples) {
-              return predict_logits(student.model, examples, options.max_batch);
+              std::vector<float> logits(examples.size() * model->num_labels());
+              model->logits(examples, logits.data());
+              return logits;
             },
             {std::max<size_t>(o.max_batch, 1),
              std::chrono::microseconds(static_cast<int64_t>(o.max_wait_ms * 1000)),
              o.threads > 0 ? o.threads
                            : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()))},
-            [] { at::set_num_threads(1); }) {
-    student.model->eval();
-  }
+            [] { use_one_blas_thread_here(); }) {}
 
   void predict(const httplib::Request& req, httplib::Response& res);
   void route();
 
-  Student student;
+  std::shared_ptr<const StudentClassifier> model;
   ServeOptions options;
-  BasicTokenizer tokenizer;
   MicroBatcher batcher;
   httplib::Server http;
   std::atomic<bool> stopping{false};
@@ -241,22 +232,17 @@ void PredictionServer::Impl::predict(const httplib::Request& req, httplib::Respo
   try {
     if (!is_json_content_type(req.get_header_value("Content-Type")))
       throw RequestError(415, status_text(415));
-    const TaskSpec& task = student.config.task;
-    Dataset data;
-    PredictRequest request = parse_predict_request(req.body, task);
-    data.examples = std::move(request.examples);
-    const torch::Tensor logits =
-        batcher.submit(encode_examples(data, tokenizer, student.vocab, task.is_pair()))
-            .contiguous();
-    const float* row = logits.data_ptr<float>();
-    const int k = task.num_labels();
+    PredictRequest request = parse_predict_request(req.body, model->config().task);
+    const size_t n = request.examples.size();
+    const std::vector<float> logits = batcher.submit(model->encode(request.examples));
+    const size_t k = static_cast<size_t>(model->num_labels());
     Json answer;
     if (request.list) {
       answer["predictions"] = Json::array();
-      for (int64_t i = 0; i < logits.size(0); ++i)
-        answer["predictions"].push_back(prediction_json(row + i * k, task));
+      for (size_t i = 0; i < n; ++i)
+        answer["predictions"].push_back(prediction_json(*model, logits.data() + i * k));
     } else {
-      answer = prediction_json(row, task);
+      answer = prediction_json(*model, logits.data());
     }
     res.set_content(dump(answer), "application/json");
   } catch (const RequestError& e) {
@@ -275,7 +261,7 @@ void PredictionServer::Impl::route() {
   http.Get("/health", [](const httplib::Request&, httplib::Response& res) {
     res.set_content(R"({"status":"ok"})", "application/json");
   });
-  const std::string info_body = dump(info_of(student, options));
+  const std::string info_body = dump(info_of(*model, options));
   http.Get("/info", [info_body](const httplib::Request&, httplib::Response& res) {
     res.set_content(info_body, "application/json");
   });
@@ -296,8 +282,9 @@ void PredictionServer::Impl::route() {
       });
 }
 
-PredictionServer::PredictionServer(Student student, ServeOptions options)
-    : impl_(std::make_unique<Impl>(std::move(student), options)) {
+PredictionServer::PredictionServer(std::shared_ptr<const StudentClassifier> model,
+                                   ServeOptions options)
+    : impl_(std::make_unique<Impl>(std::move(model), options)) {
   impl_->route();
 }
 

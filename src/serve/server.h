@@ -8,14 +8,14 @@
 #include <vector>
 
 #include "data/dataset.h"
-#include "student/checkpoint.h"
+#include "api/student_classifier.h"
 
 namespace b2b {
 
 struct ServeOptions {
   std::string host = "127.0.0.1";
   int port = 8080;       // 0: any free port (bind() says which)
-  int threads = 0;       // model workers, one torch thread and one batch each; 0: all cores
+  int threads = 0;       // model workers, one BLAS thread and one batch each; 0: all cores
   int http_threads = 0;  // connection threads; 0: 128 (a kept-alive connection holds one)
   size_t max_batch = 64;
   double max_wait_ms = 2;
@@ -41,7 +41,7 @@ PredictRequest parse_predict_request(const std::string& body, const TaskSpec& ta
 
 class PredictionServer {
  public:
-  PredictionServer(Student student, ServeOptions options);
+  PredictionServer(std::shared_ptr<const StudentClassifier> model, ServeOptions options);
   ~PredictionServer();
   int bind();                 // binds host:port and returns the port; throws Error when it cannot
   void listen();              // answers requests until stop()

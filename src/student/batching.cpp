@@ -10,17 +10,6 @@ namespace b2b {
 
 namespace {
 
-std::vector<int64_t> word_ids(const std::string& text, const BasicTokenizer& tokenizer,
-                              const Vocabulary& vocab, std::vector<std::string>& words) {
-  words.clear();
-  tokenizer.tokenize(text, words);
-  std::vector<int64_t> ids;
-  ids.reserve(std::max<size_t>(words.size(), 1));
-  for (const auto& w : words) ids.push_back(vocab.id(w));
-  if (ids.empty()) ids.push_back(Vocabulary::kUnk);
-  return ids;
-}
-
 size_t length_of(const EncodedExample& e) { return std::max(e.a.size(), e.b.size()); }
 
 torch::Tensor pad(const std::vector<EncodedExample>& examples, const std::vector<size_t>& indices,
@@ -42,27 +31,6 @@ torch::Tensor pad(const std::vector<EncodedExample>& examples, const std::vector
 }
 
 }  // namespace
-
-std::vector<EncodedExample> encode_examples(const Dataset& data, const BasicTokenizer& tokenizer,
-                                            const Vocabulary& vocab, bool pair) {
-  std::vector<EncodedExample> encoded;
-  encoded.reserve(data.examples.size());
-  std::vector<std::string> words;
-  for (const Example& example : data.examples) {
-    EncodedExample e;
-    e.a = word_ids(example.text_a, tokenizer, vocab, words);
-    if (pair) e.b = word_ids(example.text_b, tokenizer, vocab, words);
-    e.gold = example.label;
-    e.logits = example.logits;
-    e.target = example.label;
-    if (e.target < 0 && !e.logits.empty()) {
-      e.target =
-          static_cast<int>(std::max_element(e.logits.begin(), e.logits.end()) - e.logits.begin());
-    }
-    encoded.push_back(std::move(e));
-  }
-  return encoded;
-}
 
 void drop_words_to_unk(Batch& batch, double p) {
   if (p <= 0) return;

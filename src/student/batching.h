@@ -5,22 +5,9 @@
 #include <random>
 #include <vector>
 
-#include "data/dataset.h"
-#include "text/basic_tokenizer.h"
-#include "text/vocabulary.h"
+#include "student/encoding.h"
 
 namespace b2b {
-
-struct EncodedExample {
-  std::vector<int64_t> a, b;  // word ids; b empty for single-sentence tasks
-  int target = -1;            // gold label, else the teacher's argmax, else -1
-  int gold = -1;              // gold label only
-  std::vector<float> logits;  // the teacher's, when known
-};
-
-// A sentence with no words becomes one [UNK] so every sequence has length >= 1.
-std::vector<EncodedExample> encode_examples(const Dataset& data, const BasicTokenizer& tokenizer,
-                                            const Vocabulary& vocab, bool pair);
 
 struct Batch {
   torch::Tensor ids_a, lengths_a;  // (B, T) int64 padded with kPad; (B) int64 on CPU

@@ -1,7 +1,5 @@
 #include "student/checkpoint.h"
 
-#include <filesystem>
-
 #include "io/safetensors.h"
 #include "util/atomic_file.h"
 #include "util/error.h"
@@ -21,33 +19,17 @@ void save_student(const std::string& dir, const StudentConfig& config, const Voc
   out.commit();
 }
 
-bool is_student_directory(const std::string& dir) {
-  std::error_code ec;
-  if (!std::filesystem::exists(dir + "/config.json", ec)) return false;
-  const auto json = nlohmann::json::parse(read_file(dir + "/config.json"), nullptr, false);
-  return !json.is_discarded() && json.is_object() &&
-         json.value("model_type", "") == "bert2bilstm-student";
-}
-
 Student load_student(const std::string& dir) {
-  std::error_code ec;
-  if (!std::filesystem::is_directory(dir, ec)) fail_file(dir, "no such model directory");
-  const std::string config_path = dir + "/config.json";
-  const auto json = nlohmann::json::parse(read_file(config_path), nullptr, false);
-  if (json.is_discarded() || !json.is_object()) fail_file(config_path, "not valid JSON");
+  StudentDirectory directory = read_student_directory(dir);
   Student student;
-  student.config = student_config_from_json(json, config_path);
-  student.vocab = Vocabulary::load(dir + "/vocab.txt");
-  if (static_cast<int64_t>(student.vocab.size()) != student.config.vocab_size) {
-    fail_file(dir + "/vocab.txt", "has " + std::to_string(student.vocab.size()) +
-                                      " words but config.json says vocab_size " +
-                                      std::to_string(student.config.vocab_size));
-  }
+  student.config = directory.config;
+  student.vocab = std::move(directory.vocab);
   student.model = StudentModel(student.config);
-  SafetensorsFile weights(dir + "/model.safetensors");
+  const SafetensorsReader& weights = *directory.weights;
   torch::NoGradGuard no_grad;
   for (auto& item : student.model->named_parameters()) {
-    item.value().copy_(weights.get_float(item.key(), item.value().sizes().vec()));
+    const std::vector<float> values = weights.floats(item.key(), item.value().sizes().vec());
+    item.value().copy_(torch::from_blob(const_cast<float*>(values.data()), item.value().sizes()));
   }
   student.model->eval();
   return student;

@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "student/directory.h"
 #include "student/model.h"
 #include "text/vocabulary.h"
 
@@ -21,7 +22,5 @@ void save_student(const std::string& dir, const StudentConfig& config, const Voc
 
 // Throws Error naming the file for a missing or bad config, vocabulary or weights.
 Student load_student(const std::string& dir);
-
-bool is_student_directory(const std::string& dir);
 
 }  // namespace b2b

@@ -1,7 +1,5 @@
 #include "student/inference.h"
 
-#include <cmath>
-
 #include "util/progress.h"
 
 namespace b2b {
@@ -26,27 +24,6 @@ torch::Tensor predict_logits(StudentModel& model, const std::vector<EncodedExamp
   }
   if (was_training) model->train();
   return logits;
-}
-
-RowPrediction predict_row(const float* logits, int k) {
-  RowPrediction out;
-  float top = logits[0];
-  for (int c = 1; c < k; ++c) {
-    if (logits[c] > top) top = logits[c], out.label = c;
-  }
-  double total = 0;
-  for (int c = 0; c < k; ++c) total += std::exp(static_cast<double>(logits[c] - top));
-  for (int c = 0; c < k; ++c)
-    out.probabilities.push_back(static_cast<float>(std::exp(logits[c] - top) / total));
-  return out;
-}
-
-nlohmann::json prediction_json(const float* logits, const TaskSpec& task) {
-  const int k = task.num_labels();
-  const RowPrediction p = predict_row(logits, k);
-  return {{"label", task.labels[p.label]},
-          {"probabilities", p.probabilities},
-          {"logits", std::vector<float>(logits, logits + k)}};
 }
 
 }  // namespace b2b

@@ -1,8 +1,8 @@
 #pragma once
-// Batched student inference in the original example order.
+// Batched inference with the libtorch student, for dev scores during training (deployment
+// runs on the BLAS runtime: runtime/student_runtime.h).
 #include <torch/torch.h>
 
-#include <nlohmann/json.hpp>
 #include <vector>
 
 #include "data/task.h"
@@ -14,16 +14,5 @@ namespace b2b {
 // (N, k) float logits, rows in the order of `examples`.
 torch::Tensor predict_logits(StudentModel& model, const std::vector<EncodedExample>& examples,
                              size_t batch_size = 512, bool show_progress = false);
-
-// The argmax and the softmax of one row of k logits.
-struct RowPrediction {
-  int label = 0;
-  std::vector<float> probabilities;
-};
-RowPrediction predict_row(const float* logits, int k);
-
-// {"label", "probabilities", "logits"} for one row of k logits: what `predict --json` prints
-// per line and what the server answers.
-nlohmann::json prediction_json(const float* logits, const TaskSpec& task);
 
 }  // namespace b2b

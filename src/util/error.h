@@ -1,15 +1,11 @@
 #pragma once
 // One exception type for every user-facing failure. The message is a single line that
 // names the file (when there is one) and the problem; the CLI prints it and exits non-zero.
-#include <stdexcept>
 #include <string>
 
-namespace b2b {
+#include "bert2bilstm/error.h"
 
-class Error : public std::runtime_error {
- public:
-  using std::runtime_error::runtime_error;
-};
+namespace b2b {
 
 // Throws Error("<path>: <problem>").
 [[noreturn]] void fail_file(const std::string& path, const std::string& problem);

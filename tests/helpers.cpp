@@ -1,5 +1,7 @@
+// The helpers of test_util.h, shared by both test programs.
 #include <gtest/gtest.h>
-#include <torch/torch.h>
+
+#include <filesystem>
 
 #include <cstdio>
 #include <fstream>
@@ -58,9 +60,3 @@ CommandResult run_cli(const std::string& args, const std::string& input) {
 }
 
 }  // namespace b2b::test
-
-int main(int argc, char** argv) {
-  ::testing::InitGoogleTest(&argc, argv);
-  torch::set_num_threads(2);
-  return RUN_ALL_TESTS();
-}

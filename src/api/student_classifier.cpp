@@ -1,0 +1,95 @@
+#include "api/student_classifier.h"
+
+#include <algorithm>
+#include <nlohmann/json.hpp>
+#include <numeric>
+
+#include "runtime/parallel.h"
+#include "util/error.h"
+#include "util/utf8.h"
+
+namespace b2b {
+
+StudentClassifier::StudentClassifier(const StudentDirectory& directory,
+                                     const ClassifierOptions& options)
+    : Classifier(directory.config.task.labels, directory.config.task.is_pair(),
+                 directory.config.task.describe()),
+      vocab_(directory.vocab),
+      tokenizer_(BasicTokenizerOptions{directory.config.lower_case, {Vocabulary::kMaskToken}}),
+      runtime_(directory.config, *directory.weights,
+               RuntimeOptions{options.project_vocabulary, RuntimeOptions{}.max_projection_bytes}),
+      options_(options) {
+  if (options_.max_batch == 0) throw Error("max_batch must be positive");
+}
+
+std::vector<int64_t> StudentClassifier::encode(const std::string& text) const {
+  std::vector<std::string> words;
+  return encode_text(text, tokenizer_, vocab_, words);
+}
+
+std::vector<EncodedExample> StudentClassifier::encode(const std::vector<Example>& examples) const {
+  Dataset data;
+  data.examples = examples;
+  return encode_examples(data, tokenizer_, vocab_, is_pair());
+}
+
+void StudentClassifier::logits(const std::vector<EncodedExample>& examples, float* out,
+                               const std::function<void(size_t)>& done) const {
+  const size_t k = static_cast<size_t>(num_labels());
+  // Longest first, so that each forward pass holds sequences of similar lengths.
+  std::vector<size_t> order(examples.size());
+  std::iota(order.begin(), order.end(), 0);
+  std::stable_sort(order.begin(), order.end(), [&](size_t x, size_t y) {
+    return std::max(examples[x].a.size(), examples[x].b.size()) >
+           std::max(examples[y].a.size(), examples[y].b.size());
+  });
+  for_each_chunk(examples.size(), options_.max_batch, options_.threads,
+                 [&](size_t begin, size_t end) {
+                   std::vector<const std::vector<int64_t>*> a, b;
+                   for (size_t i = begin; i < end; ++i) {
+                     a.push_back(&examples[order[i]].a);
+                     if (is_pair()) b.push_back(&examples[order[i]].b);
+                   }
+                   std::vector<float> rows((end - begin) * k);
+                   runtime_.logits(a, b, rows.data());
+                   for (size_t i = begin; i < end; ++i)
+                     std::copy_n(rows.data() + (i - begin) * k, k, out + order[i] * k);
+                   if (done) done(end - begin);
+                 });
+}
+
+void StudentClassifier::compute_logits(const std::string* texts, const TextPair* pairs, size_t n,
+                                       float* out) const {
+  if (is_pair() && !pairs)
+    throw Error("this model classifies sentence pairs: give (text_a, text_b) pairs");
+  if (!is_pair() && pairs)
+    throw Error("this model classifies single sentences, not pairs");
+  std::vector<EncodedExample> examples(n);
+  std::vector<std::string> words;
+  for (size_t i = 0; i < n; ++i) {
+    const std::string& a = texts ? texts[i] : pairs[i].first;
+    if (!is_valid_utf8(a) || (pairs && !is_valid_utf8(pairs[i].second)))
+      throw Error("text " + std::to_string(i) + " is not valid UTF-8");
+    examples[i].a = encode_text(a, tokenizer_, vocab_, words);
+    if (pairs) examples[i].b = encode_text(pairs[i].second, tokenizer_, vocab_, words);
+  }
+  logits(examples, out);
+}
+
+std::string StudentClassifier::info_json() const {
+  const StudentConfig& c = config();
+  const nlohmann::json info = {{"model_type", "bert2bilstm-student"},
+                               {"task", c.task.describe()},
+                               {"labels", c.task.labels},
+                               {"pair", c.task.is_pair()},
+                               {"embedding_mode", embedding_mode_name(c.embedding_mode)},
+                               {"vocabulary", c.vocab_size},
+                               {"embedding_dim", c.embedding_dim},
+                               {"hidden", c.hidden_size},
+                               {"fc", c.fc_size},
+                               {"parameters", runtime_.parameters(true)},
+                               {"parameters_without_embeddings", runtime_.parameters(false)}};
+  return info.dump();
+}
+
+}  // namespace b2b

@@ -1,0 +1,48 @@
+#pragma once
+// The Classifier for a student directory, on the BLAS runtime. Besides the public API it gives
+// the library's own front ends (eval, predict, serve, bench) the steps separately: encoding
+// texts to word ids, and logits for encoded examples.
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "bert2bilstm/classifier.h"
+#include "runtime/student_runtime.h"
+#include "student/directory.h"
+#include "student/encoding.h"
+
+namespace b2b {
+
+class StudentClassifier : public Classifier {
+ public:
+  StudentClassifier(const StudentDirectory& directory, const ClassifierOptions& options);
+
+  const StudentConfig& config() const { return runtime_.config(); }
+  const Vocabulary& vocabulary() const { return vocab_; }
+  const StudentRuntime& runtime() const { return runtime_; }
+  const ClassifierOptions& options() const { return options_; }
+
+  // Word ids as training made them (a text without words is one [UNK]).
+  std::vector<int64_t> encode(const std::string& text) const;
+  // Examples as eval and serve have them (text_b read for pair models only).
+  std::vector<EncodedExample> encode(const std::vector<Example>& examples) const;
+
+  // Logits (n x k) of encoded examples, in max_batch chunks over the options' threads;
+  // `done` (optional) hears how many examples each finished chunk held.
+  void logits(const std::vector<EncodedExample>& examples, float* out,
+              const std::function<void(size_t)>& done = {}) const;
+
+  std::string info_json() const override;
+
+ protected:
+  void compute_logits(const std::string* texts, const TextPair* pairs, size_t n,
+                      float* out) const override;
+
+ private:
+  Vocabulary vocab_;
+  BasicTokenizer tokenizer_;
+  StudentRuntime runtime_;
+  ClassifierOptions options_;
+};
+
+}  // namespace b2b

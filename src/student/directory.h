@@ -1,0 +1,28 @@
+#pragma once
+// Reading a student directory without libtorch: config.json, vocab.txt and the weights file,
+// each checked against the others. The libtorch model (student/checkpoint.h) and the runtime
+// (runtime/student_runtime.h) both load through it.
+#include <memory>
+#include <string>
+
+#include "io/safetensors_bytes.h"
+#include "student/config.h"
+#include "text/vocabulary.h"
+
+namespace b2b {
+
+struct StudentDirectory {
+  std::string path;
+  StudentConfig config;
+  Vocabulary vocab;
+  std::shared_ptr<const SafetensorsReader> weights;  // model.safetensors
+};
+
+// Throws Error naming the file for a missing or bad config, vocabulary or weights file (the
+// tensors' names and shapes are checked by whoever reads them).
+StudentDirectory read_student_directory(const std::string& dir);
+
+// True when `dir` holds a config.json that says it is a student (no other checks).
+bool is_student_directory(const std::string& dir);
+
+}  // namespace b2b
