@@ -23,7 +23,9 @@ inline std::string sst2_head(size_t n) {
   return out;
 }
 
-inline size_t count_lines(const std::string& text) { return std::count(text.begin(), text.end(), '\n'); }
+inline size_t count_lines(const std::string& text) {
+  return std::count(text.begin(), text.end(), '\n');
+}
 
 class CliTest : public ::testing::Test {
  protected:

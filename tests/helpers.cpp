@@ -1,9 +1,8 @@
 // The helpers of test_util.h, shared by both test programs.
 #include <gtest/gtest.h>
 
-#include <filesystem>
-
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <random>
 #include <sstream>

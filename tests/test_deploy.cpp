@@ -47,11 +47,10 @@ TEST_F(CliTest, PredictOnTheRuntimeEqualsTheLibtorchModelOnAllOfDev) {
   for (size_t i = 0; i < rows.size(); ++i) {
     const auto row = nlohmann::json::parse(rows[i]);
     for (int c = 0; c < 2; ++c) {
-      worst = std::max(worst, std::abs(row["logits"][c].get<float>() -
-                                       expected[i][c].item<float>()));
+      worst =
+          std::max(worst, std::abs(row["logits"][c].get<float>() - expected[i][c].item<float>()));
     }
-    EXPECT_EQ(row["label"].get<std::string>(),
-              std::to_string(expected[i].argmax().item<int64_t>()))
+    EXPECT_EQ(row["label"].get<std::string>(), std::to_string(expected[i].argmax().item<int64_t>()))
         << "row " << i;
   }
   EXPECT_LE(worst, 1e-5);
@@ -64,7 +63,7 @@ TEST_F(CliTest, TheInstalledLibraryClassifiesLikePredictFromCppAndC) {
   test::TempDir dir;
   const std::string prefix = dir.path("prefix"), build = dir.path("build");
   auto sh = [&](const std::string& command) {
-    const int status = std::system((command + " > " + dir.path("log") + " 2>&1").c_str());
+    const int status = std::system(("(" + command + ") > " + dir.path("log") + " 2>&1").c_str());
     EXPECT_EQ(status, 0) << command << "\n" << read_file(dir.path("log"));
     return status == 0;
   };
@@ -74,19 +73,20 @@ TEST_F(CliTest, TheInstalledLibraryClassifiesLikePredictFromCppAndC) {
                            "lib/pkgconfig/bert2bilstm.pc", "lib/libbert2bilstm.a"}) {
     EXPECT_TRUE(std::filesystem::exists(prefix + "/" + file)) << file;
   }
-  const std::string project = dir.write("project/CMakeLists.txt",
-                                        "cmake_minimum_required(VERSION 3.18)\n"
-                                        "project(user LANGUAGES C CXX)\n"
-                                        "set(CMAKE_CXX_STANDARD 17)\n"
-                                        "find_package(bert2bilstm 0.1 REQUIRED)\n"
-                                        "add_executable(classify classify.cpp)\n"
-                                        "target_link_libraries(classify bert2bilstm::bert2bilstm)\n");
+  std::filesystem::create_directories(dir.path("project"));
+  dir.write("project/CMakeLists.txt",
+            "cmake_minimum_required(VERSION 3.18)\n"
+            "project(user LANGUAGES C CXX)\n"
+            "set(CMAKE_CXX_STANDARD 17)\n"
+            "find_package(bert2bilstm 0.1 REQUIRED)\n"
+            "add_executable(classify classify.cpp)\n"
+            "target_link_libraries(classify bert2bilstm::bert2bilstm)\n");
   std::filesystem::copy_file(std::string(B2B_SOURCE_DIR) + "/examples/classify.cpp",
                              dir.path("project/classify.cpp"));
   ASSERT_TRUE(sh("cmake -S " + dir.path("project") + " -B " + build +
                  " -DCMAKE_PREFIX_PATH=" + prefix + " && cmake --build " + build));
-  ASSERT_TRUE(sh("PKG_CONFIG_PATH=" + prefix + "/lib/pkgconfig cc -o " + dir.path("classify_c") +
-                 " " + std::string(B2B_SOURCE_DIR) +
+  ASSERT_TRUE(sh("export PKG_CONFIG_PATH=" + prefix + "/lib/pkgconfig; cc -o " +
+                 dir.path("classify_c") + " " + std::string(B2B_SOURCE_DIR) +
                  "/examples/classify.c $(pkg-config --cflags --libs bert2bilstm)"));
 
   const std::string input = dir.write("dev.txt", dev_sentences());
@@ -95,9 +95,9 @@ TEST_F(CliTest, TheInstalledLibraryClassifiesLikePredictFromCppAndC) {
   auto expected_rows = lines_of(expected.out);
   expected_rows.erase(expected_rows.begin());  // the header
   const std::string library_path = "LD_LIBRARY_PATH=" + prefix + "/lib ";
-  for (const std::string program : {build + "/classify", dir.path("classify_c")}) {
-    ASSERT_TRUE(sh(library_path + program + " " + model() + " < " + input + " > " +
-                   dir.path("out.txt")));
+  for (const std::string& program : {build + "/classify", dir.path("classify_c")}) {
+    ASSERT_TRUE(
+        sh(library_path + program + " " + model() + " < " + input + " > " + dir.path("out.txt")));
     const auto rows = lines_of(read_file(dir.path("out.txt")));
     ASSERT_EQ(rows.size(), expected_rows.size()) << program;
     for (size_t i = 0; i < rows.size(); ++i) {

@@ -111,7 +111,8 @@ TEST(StudentRuntime, EqualsLibtorchForEveryLengthFromOneTo300) {
   const Shape shape{EmbeddingMode::kNonStatic, false, 16, 8, 8};
   // One batch holding each length once, so every step sees the active rows shrink.
   expect_runtime_matches_libtorch(shape, 300, 300, 5);
-  for (const size_t length : {1, 2, 3, 299, 300}) expect_runtime_matches_libtorch(shape, 1, length, 7);
+  for (const size_t length : {1, 2, 3, 299, 300})
+    expect_runtime_matches_libtorch(shape, 1, length, 7);
 }
 
 TEST(StudentRuntime, CountsParametersAsTheLibtorchModel) {

@@ -45,7 +45,8 @@ int write_outputs(const b2b::Classifier& model, const std::vector<float>& logits
     const b2b::Prediction p = model.prediction(logits.data() + i * k);
     label = p.label;
     if (labels) labels[i] = p.label;
-    if (probabilities) std::memcpy(probabilities + i * k, p.probabilities.data(), k * sizeof(float));
+    if (probabilities)
+      std::memcpy(probabilities + i * k, p.probabilities.data(), k * sizeof(float));
     if (out_logits) std::memcpy(out_logits + i * k, p.logits.data(), k * sizeof(float));
   }
   return label;

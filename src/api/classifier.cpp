@@ -1,7 +1,8 @@
+#include "bert2bilstm/classifier.h"
+
 #include <cmath>
 
 #include "api/student_classifier.h"
-#include "bert2bilstm/classifier.h"
 #include "student/directory.h"
 #include "util/error.h"
 

@@ -9,9 +9,8 @@ namespace b2b {
 
 inline nlohmann::json prediction_json(const Classifier& model, const float* logits) {
   const Prediction p = model.prediction(logits);
-  return {{"label", model.labels()[p.label]},
-          {"probabilities", p.probabilities},
-          {"logits", p.logits}};
+  return {
+      {"label", model.labels()[p.label]}, {"probabilities", p.probabilities}, {"logits", p.logits}};
 }
 
 }  // namespace b2b

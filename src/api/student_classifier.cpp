@@ -62,8 +62,7 @@ void StudentClassifier::compute_logits(const std::string* texts, const TextPair*
                                        float* out) const {
   if (is_pair() && !pairs)
     throw Error("this model classifies sentence pairs: give (text_a, text_b) pairs");
-  if (!is_pair() && pairs)
-    throw Error("this model classifies single sentences, not pairs");
+  if (!is_pair() && pairs) throw Error("this model classifies single sentences, not pairs");
   std::vector<EncodedExample> examples(n);
   std::vector<std::string> words;
   for (size_t i = 0; i < n; ++i) {

@@ -3,11 +3,11 @@
 #include <mutex>
 #include <nlohmann/json.hpp>
 
+#include "api/student_classifier.h"
 #include "cli/commands.h"
 #include "cli/common.h"
 #include "data/dataset.h"
 #include "data/metrics.h"
-#include "api/student_classifier.h"
 #include "teacher/bert_config.h"
 #include "teacher/teacher_classifier.h"
 #include "util/error.h"

@@ -68,7 +68,7 @@ torch::Tensor SafetensorsFile::get_float(const std::string& name,
   torch::Tensor tensor = get(name);
   if (!expected.empty() && tensor.sizes().vec() != expected) {
     fail_file(path(), "tensor '" + name + "' has shape " + shape_string(tensor.sizes().vec()) +
-                         ", expected " + shape_string(expected));
+                          ", expected " + shape_string(expected));
   }
   if (!tensor.is_floating_point()) fail_file(path(), "tensor '" + name + "' is not floating point");
   return tensor.to(torch::kFloat32);
@@ -80,9 +80,9 @@ void save_safetensors(const std::string& path, const NamedTensors& tensors,
   std::vector<TensorBytes> raw;
   for (const auto& [name, tensor] : tensors) {
     torch::Tensor t = tensor.detach().to(torch::kCPU).contiguous();
-    raw.push_back({name, safetensors_dtype(t.scalar_type()), t.sizes().vec(),
-                   std::string_view(static_cast<const char*>(t.data_ptr()),
-                                    t.numel() * t.element_size())});
+    raw.push_back(
+        {name, safetensors_dtype(t.scalar_type()), t.sizes().vec(),
+         std::string_view(static_cast<const char*>(t.data_ptr()), t.numel() * t.element_size())});
     contiguous.push_back(std::move(t));
   }
   write_safetensors(path, raw, metadata);

@@ -20,9 +20,7 @@ class SafetensorsFile {
   const std::string& path() const { return reader_.path(); }
   bool contains(const std::string& name) const { return reader_.contains(name); }
   const std::map<std::string, TensorEntry>& entries() const { return reader_.header().tensors; }
-  const std::map<std::string, std::string>& metadata() const {
-    return reader_.header().metadata;
-  }
+  const std::map<std::string, std::string>& metadata() const { return reader_.header().metadata; }
 
   // The tensor as stored (a copy); F16 and BF16 keep their dtype.
   torch::Tensor get(const std::string& name) const;

@@ -49,8 +49,10 @@ inline float fast_tanh(float x) {
 // One LSTM step for m rows: gates (m x 4H) hold x W_ih^T + h W_hh^T; adds the biases, applies
 // the nonlinearities (sigmoid(x) = (1 + tanh(x / 2)) / 2) and updates c and h (m x H) in place.
 // Built for several instruction sets; the loader picks the best this processor has.
-__attribute__((target_clones("avx512f", "avx2", "default"))) void lstm_cell(
-    size_t m, size_t hidden, float* gates, const float* bias, float* c, float* h) {
+__attribute__((target_clones("avx512f", "avx2", "default"))) void lstm_cell(size_t m, size_t hidden,
+                                                                            float* gates,
+                                                                            const float* bias,
+                                                                            float* c, float* h) {
   const size_t H = hidden;
   for (size_t r = 0; r < m; ++r) {
     float* g = gates + r * 4 * H;
@@ -58,8 +60,7 @@ __attribute__((target_clones("avx512f", "avx2", "default"))) void lstm_cell(
     float* hr = h + r * H;
     for (size_t j = 0; j < 2 * H; ++j) g[j] = 0.5f + 0.5f * fast_tanh(0.5f * (g[j] + bias[j]));
     for (size_t j = 2 * H; j < 3 * H; ++j) g[j] = fast_tanh(g[j] + bias[j]);
-    for (size_t j = 3 * H; j < 4 * H; ++j)
-      g[j] = 0.5f + 0.5f * fast_tanh(0.5f * (g[j] + bias[j]));
+    for (size_t j = 3 * H; j < 4 * H; ++j) g[j] = 0.5f + 0.5f * fast_tanh(0.5f * (g[j] + bias[j]));
     const float* i = g;
     const float* f = g + H;
     const float* u = g + 2 * H;
@@ -148,9 +149,8 @@ void StudentRuntime::encode(const std::vector<const std::vector<int64_t>*>& sequ
   if (n == 0) return;
   std::vector<size_t> order(n);
   std::iota(order.begin(), order.end(), 0);
-  std::stable_sort(order.begin(), order.end(), [&](size_t x, size_t y) {
-    return sequences[x]->size() > sequences[y]->size();
-  });
+  std::stable_sort(order.begin(), order.end(),
+                   [&](size_t x, size_t y) { return sequences[x]->size() > sequences[y]->size(); });
   const size_t steps = sequences[order[0]]->size();
   if (sequences[order[n - 1]]->empty()) throw Error("a sequence has no word ids");
   // active[t]: the sequences longer than t, a prefix of `order`.

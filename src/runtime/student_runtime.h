@@ -51,9 +51,9 @@ class StudentRuntime {
 
  private:
   struct Direction {
-    std::vector<float> w_ih;  // (4H, input), gates i, f, g, o as PyTorch orders them
-    std::vector<float> w_hh;  // (4H, H)
-    std::vector<float> bias;  // (4H): b_ih + b_hh
+    std::vector<float> w_ih;       // (4H, input), gates i, f, g, o as PyTorch orders them
+    std::vector<float> w_hh;       // (4H, H)
+    std::vector<float> bias;       // (4H): b_ih + b_hh
     std::vector<float> projected;  // (V, 4H): each word's x W_ih^T, when precomputed
   };
   // The final states of both directions for each sequence: n rows of 2H floats, written at

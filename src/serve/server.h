@@ -7,8 +7,8 @@
 #include <string>
 #include <vector>
 
-#include "data/dataset.h"
 #include "api/student_classifier.h"
+#include "data/dataset.h"
 
 namespace b2b {
 

@@ -141,7 +141,9 @@ TEST(ClassifierApi, BadInputIsOneClearError) {
             std::string::npos);
   write_random_student(dir.path("single"), false, EmbeddingMode::kStatic);
   const auto single = Classifier::load(dir.path("single"));
-  EXPECT_NE(test::error_of([&] { single->classify(TextPair{"a", "b"}); }).find("not pairs"),
+  EXPECT_NE(test::error_of([&] {
+              single->classify(TextPair{"a", "b"});
+            }).find("not pairs"),
             std::string::npos);
   EXPECT_EQ(test::error_of([&] { single->classify(std::string("bad \xff byte")); }),
             "text 0 is not valid UTF-8");
@@ -150,8 +152,9 @@ TEST(ClassifierApi, BadInputIsOneClearError) {
   write_random_student(dir.path("cut"), false, EmbeddingMode::kRand);
   const std::string weights = read_text(dir.path("cut/model.safetensors"));
   dir.write("cut/model.safetensors", weights.substr(0, weights.size() / 2));
-  EXPECT_NE(test::error_of([&] { Classifier::load(dir.path("cut")); })
-                .find(dir.path("cut/model.safetensors")),
+  EXPECT_NE(test::error_of([&] {
+              Classifier::load(dir.path("cut"));
+            }).find(dir.path("cut/model.safetensors")),
             std::string::npos);
   write_random_student(dir.path("modes"), false, EmbeddingMode::kRand);
   auto config = nlohmann::json::parse(read_text(dir.path("modes/config.json")));
@@ -163,8 +166,9 @@ TEST(ClassifierApi, BadInputIsOneClearError) {
   EXPECT_EQ(test::error_of([&] { Classifier::load(dir.path("modes")); }),
             dir.path("modes/config.json") + ": not valid JSON");
   std::filesystem::remove(dir.path("modes/config.json"));
-  EXPECT_NE(test::error_of([&] { Classifier::load(dir.path("modes")); })
-                .find(dir.path("modes/config.json")),
+  EXPECT_NE(test::error_of([&] {
+              Classifier::load(dir.path("modes"));
+            }).find(dir.path("modes/config.json")),
             std::string::npos);
 }
 
