@@ -26,6 +26,20 @@ void gemm_bt(size_t m, size_t n, size_t k, const float* a, const float* b, float
               static_cast<int>(n));
 }
 
+// C (m x n) = A (m x k) * B + beta * C, with B stored (k x n) row-major: the recurrent weights,
+// kept transposed, as for a few rows (batch 1, the last steps of a batch) OpenBLAS's kernels
+// for this layout are the faster ones.
+void gemm_bn(size_t m, size_t n, size_t k, const float* a, const float* b, float beta, float* c) {
+  if (m == 1) {
+    cblas_sgemv(CblasRowMajor, CblasTrans, static_cast<int>(k), static_cast<int>(n), 1.0f, b,
+                static_cast<int>(n), a, 1, beta, c, 1);
+    return;
+  }
+  cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, static_cast<int>(m), static_cast<int>(n),
+              static_cast<int>(k), 1.0f, a, static_cast<int>(k), b, static_cast<int>(n), beta, c,
+              static_cast<int>(n));
+}
+
 // tanh as a rational function (the minimax approximation Eigen and TensorFlow use), written
 // so that the compiler vectorizes it: libm's tanhf and expf, one value at a time, took more
 // time than the GEMMs. Its error (a few float ulps) is far below the 1e-5 the tests allow.
@@ -86,7 +100,10 @@ StudentRuntime::StudentRuntime(const StudentConfig& config, const SafetensorsRea
     const std::string suffix = reverse ? "_l0_reverse" : "_l0";
     Direction& d = reverse ? backward_ : forward_;
     d.w_ih = weights.floats("lstm.weight_ih" + suffix, {4 * H, input_});
-    d.w_hh = weights.floats("lstm.weight_hh" + suffix, {4 * H, H});
+    const std::vector<float> w_hh = weights.floats("lstm.weight_hh" + suffix, {4 * H, H});
+    d.w_hh_t.resize(w_hh.size());
+    for (int64_t r = 0; r < 4 * H; ++r)
+      for (int64_t c = 0; c < H; ++c) d.w_hh_t[c * 4 * H + r] = w_hh[r * H + c];
     d.bias = weights.floats("lstm.bias_ih" + suffix, {4 * H});
     const std::vector<float> b_hh = weights.floats("lstm.bias_hh" + suffix, {4 * H});
     for (size_t j = 0; j < d.bias.size(); ++j) d.bias[j] += b_hh[j];
@@ -100,7 +117,7 @@ StudentRuntime::StudentRuntime(const StudentConfig& config, const SafetensorsRea
 
   int64_t total = w1_.size() + b1_.size() + w2_.size() + b2_.size();
   for (const Direction* d : {&forward_, &backward_})
-    total += d->w_ih.size() + d->w_hh.size() + 2 * d->bias.size();
+    total += d->w_ih.size() + d->w_hh_t.size() + 2 * d->bias.size();
   parameters_[0] = total;
   parameters_[1] = total + embedding_.size() + embedding_static_.size();
 
@@ -195,7 +212,7 @@ void StudentRuntime::encode(const std::vector<const std::vector<int64_t>*>& sequ
       for (size_t t = t0; t < t1; ++t) {
         const size_t m = active[t];
         // At t = 0 the state is zero: no recurrent term.
-        if (t > 0) gemm_bt(m, G, H, h[d], direction[d]->w_hh.data(), 1.0f, g);
+        if (t > 0) gemm_bn(m, G, H, h[d], direction[d]->w_hh_t.data(), 1.0f, g);
         lstm_cell(m, H, g, direction[d]->bias.data(), c[d], h[d]);
         g += m * G;
       }

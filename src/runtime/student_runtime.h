@@ -52,7 +52,7 @@ class StudentRuntime {
  private:
   struct Direction {
     std::vector<float> w_ih;       // (4H, input), gates i, f, g, o as PyTorch orders them
-    std::vector<float> w_hh;       // (4H, H)
+    std::vector<float> w_hh_t;     // (H, 4H): W_hh transposed
     std::vector<float> bias;       // (4H): b_ih + b_hh
     std::vector<float> projected;  // (V, 4H): each word's x W_ih^T, when precomputed
   };

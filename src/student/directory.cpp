@@ -8,14 +8,6 @@
 
 namespace b2b {
 
-bool is_student_directory(const std::string& dir) {
-  std::error_code ec;
-  if (!std::filesystem::is_regular_file(dir + "/config.json", ec)) return false;
-  const auto json = nlohmann::json::parse(read_file(dir + "/config.json"), nullptr, false);
-  return !json.is_discarded() && json.is_object() &&
-         json.value("model_type", "") == "bert2bilstm-student";
-}
-
 StudentDirectory read_student_directory(const std::string& dir) {
   std::error_code ec;
   if (!std::filesystem::is_directory(dir, ec)) fail_file(dir, "no such model directory");

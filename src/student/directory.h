@@ -22,7 +22,4 @@ struct StudentDirectory {
 // tensors' names and shapes are checked by whoever reads them).
 StudentDirectory read_student_directory(const std::string& dir);
 
-// True when `dir` holds a config.json that says it is a student (no other checks).
-bool is_student_directory(const std::string& dir);
-
 }  // namespace b2b
