@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# `serve` under load: wrk against 127.0.0.1 at 1, 8 and 64 connections, 10 s each, one SST-2
+# `bert2bilstm-serve` (the server without libtorch; `bert2bilstm serve` is the same code) under
+# load: wrk against 127.0.0.1 at 1, 8 and 64 connections, 10 s each, one SST-2
 # dev sentence per request. Usage: bench/serve_bench.sh [build] [student-dir]
 # Without a student directory it trains one (paper sizes, random embeddings, one epoch).
 set -euo pipefail
@@ -30,7 +31,7 @@ wrk.headers["Content-Type"] = "application/json"
 wrk.body = {json.dumps(json.dumps({"text": sentence}))}""")
 PY
 
-"$build/bert2bilstm" serve --model "$student" --port 0 "${@:3}" >"$work/port.txt" 2>"$work/serve.log" &
+"$build/bert2bilstm-serve" --model "$student" --port 0 "${@:3}" >"$work/port.txt" 2>"$work/serve.log" &
 server=$!
 for _ in $(seq 100); do grep -q listening "$work/port.txt" 2>/dev/null && break; sleep 0.1; done
 port=$(sed -n 's/.*127.0.0.1:\([0-9]*\).*/\1/p' "$work/port.txt")

@@ -184,17 +184,19 @@ TEST(PredictRequestTest, RefusesMalformedBodiesWith400) {
   }
 }
 
-// `bert2bilstm serve` as a child process, on a port the system picks.
+// `bert2bilstm serve` (or another server program) as a child process, on a port the system
+// picks.
 class ServerProcess {
  public:
-  explicit ServerProcess(const std::string& args) {
+  explicit ServerProcess(const std::string& args,
+                         const std::string& program = std::string(B2B_BINARY) + " serve") {
     int out[2];
     if (pipe(out) != 0) throw std::runtime_error("pipe");
     pid_ = fork();
     if (pid_ == 0) {
       dup2(out[1], STDOUT_FILENO);
       close(out[0]);
-      const std::string command = std::string(B2B_BINARY) + " serve --port 0 " + args;
+      const std::string command = program + " --port 0 " + args;
       execl("/bin/sh", "sh", "-c", ("exec " + command).c_str(), static_cast<char*>(nullptr));
       _exit(127);
     }
@@ -214,6 +216,7 @@ class ServerProcess {
     }
   }
   int port() const { return port_; }
+  pid_t pid() const { return pid_; }
   // SIGTERM, then the exit status (-1 if it did not end by itself).
   int terminate() {
     kill(pid_, SIGTERM);
@@ -331,6 +334,24 @@ TEST(ServeTest, AnswersLikePredictRefusesBadRequestsAndStopsOnSigterm) {
   EXPECT_EQ(still->status, 200);
 
   EXPECT_EQ(server.terminate(), 0);
+
+  // bert2bilstm-serve, the same server without libtorch: the same answers, no libtorch mapped.
+  ServerProcess lean("--model " + model + " --threads 1", B2B_SERVE_BINARY);
+  ASSERT_GT(lean.port(), 0) << "bert2bilstm-serve did not print its port";
+  httplib::Client lean_client("127.0.0.1", lean.port());
+  const auto answered =
+      lean_client.Post("/predict", Json{{"texts", sentences}}.dump(), "application/json");
+  ASSERT_TRUE(answered);
+  ASSERT_EQ(answered->status, 200);
+  const Json lean_predictions = Json::parse(answered->body)["predictions"];
+  ASSERT_EQ(lean_predictions.size(), sentences.size());
+  for (size_t s = 0; s < sentences.size(); ++s)
+    expect_same_prediction(lean_predictions[s], expected[s]);
+  const std::string maps = read_file("/proc/" + std::to_string(lean.pid()) + "/maps");
+  EXPECT_NE(maps.find("libopenblas"), std::string::npos);  // the right process's map
+  EXPECT_EQ(maps.find("libtorch"), std::string::npos);
+  EXPECT_EQ(maps.find("libc10"), std::string::npos);
+  EXPECT_EQ(lean.terminate(), 0);
 }
 
 // Settings it cannot honour are refused before it listens (a port above 65535 used to wrap).

@@ -1,5 +1,7 @@
 #include "bert2bilstm/classifier.h"
 
+#include <malloc.h>
+
 #include <cmath>
 
 #include "api/student_classifier.h"
@@ -15,7 +17,9 @@ Classifier::~Classifier() = default;
 
 std::unique_ptr<Classifier> Classifier::load(const std::string& directory,
                                              const ClassifierOptions& options) {
-  return std::make_unique<StudentClassifier>(read_student_directory(directory), options);
+  auto model = std::make_unique<StudentClassifier>(read_student_directory(directory), options);
+  malloc_trim(0);  // the load's buffers (the weights file, the word vectors once projected)
+  return model;
 }
 
 Prediction Classifier::prediction(const float* logits) const {

@@ -1,5 +1,7 @@
 #include "api/student_classifier.h"
 
+#include <malloc.h>
+
 #include <algorithm>
 #include <nlohmann/json.hpp>
 #include <numeric>
@@ -20,6 +22,13 @@ StudentClassifier::StudentClassifier(const StudentDirectory& directory,
                RuntimeOptions{options.project_vocabulary, RuntimeOptions{}.max_projection_bytes}),
       options_(options) {
   if (options_.max_batch == 0) throw Error("max_batch must be positive");
+}
+
+std::shared_ptr<StudentClassifier> StudentClassifier::load(const std::string& dir,
+                                                           const ClassifierOptions& options) {
+  auto model = std::make_shared<StudentClassifier>(read_student_directory(dir), options);
+  malloc_trim(0);  // glibc keeps large freed blocks in the heap otherwise
+  return model;
 }
 
 std::vector<int64_t> StudentClassifier::encode(const std::string& text) const {

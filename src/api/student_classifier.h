@@ -3,6 +3,7 @@
 // the library's own front ends (eval, predict, serve, bench) the steps separately: encoding
 // texts to word ids, and logits for encoded examples.
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -16,6 +17,10 @@ namespace b2b {
 class StudentClassifier : public Classifier {
  public:
   StudentClassifier(const StudentDirectory& directory, const ClassifierOptions& options);
+  // Reads the directory and builds the classifier; the load's temporary buffers (the whole
+  // weights file, the word vectors once projected) are handed back to the system.
+  static std::shared_ptr<StudentClassifier> load(const std::string& dir,
+                                                 const ClassifierOptions& options);
 
   const StudentConfig& config() const { return runtime_.config(); }
   const Vocabulary& vocabulary() const { return vocab_; }

@@ -1,9 +1,5 @@
 #include "cli/common.h"
 
-#include <torch/torch.h>
-
-#include <thread>
-
 namespace b2b::cli {
 
 void add_task_flags(CLI::App* app, TaskFlags& flags, bool required) {
@@ -30,12 +26,6 @@ CLI::Validator positive_integer() {
         return "expected a positive integer, got " + value;
       },
       "POSITIVE");
-}
-
-int set_threads(int threads) {
-  if (threads <= 0) threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-  torch::set_num_threads(threads);
-  return threads;
 }
 
 }  // namespace b2b::cli

@@ -1,13 +1,20 @@
 // bert2bilstm: distill a fine-tuned BERT classifier into a BiLSTM. One program, one
 // subcommand per pipeline stage (see README.md).
+#include <c10/util/Exception.h>
 #include <c10/util/signal_handler.h>
 
-#include <CLI/CLI.hpp>
 #include <cstdlib>
-#include <iostream>
 
+#include "cli/app.h"
 #include "cli/commands.h"
-#include "util/error.h"
+
+namespace {
+std::string describe(const std::exception& e) {
+  if (const auto* torch_error = dynamic_cast<const c10::Error*>(&e))
+    return torch_error->what_without_backtrace();
+  return e.what();
+}
+}  // namespace
 
 int main(int argc, char** argv) {
 #if defined(C10_SUPPORTS_FATAL_SIGNAL_HANDLERS)
@@ -18,12 +25,8 @@ int main(int argc, char** argv) {
 #endif
   CLI::App app{"bert2bilstm: distill a fine-tuned BERT classifier into a small BiLSTM",
                "bert2bilstm"};
-  app.set_version_flag("--version", std::string("bert2bilstm ") + B2B_VERSION);
+  b2b::cli::configure_app(app);
   app.require_subcommand(1);
-  // One line, as every other error: CLI11's default adds a second "Run with --help" line.
-  app.failure_message([](const CLI::App*, const CLI::Error& e) {
-    return "error: " + std::string(e.what()) + " (see --help)\n";
-  });
   b2b::cli::add_split_command(app);
   b2b::cli::add_student_command(app);
   b2b::cli::add_eval_command(app);
@@ -41,19 +44,5 @@ int main(int argc, char** argv) {
 #ifdef B2B_WITH_SERVE
   b2b::cli::add_serve_command(app);
 #endif
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::ParseError& e) {
-    return app.exit(e);
-  } catch (const b2b::Error& e) {
-    std::cerr << "error: " << e.what() << "\n";
-    return 1;
-  } catch (const c10::Error& e) {
-    std::cerr << "error: " << e.what_without_backtrace() << "\n";
-    return 1;
-  } catch (const std::exception& e) {
-    std::cerr << "error: " << e.what() << "\n";
-    return 1;
-  }
-  return 0;
+  return b2b::cli::run_app(app, argc, argv, describe);
 }
