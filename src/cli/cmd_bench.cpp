@@ -33,8 +33,9 @@ void run(const Flags& f) {
   TeacherRunOptions run;
   run.batch = f.batch;
   run.device = parse_device(f.device);
-  const ModelSpeed teacher = measure_teacher(f.teacher, data.examples, task.is_pair(), run);
+  // The student first: libtorch's OpenMP threads keep spinning for a while after the teacher.
   const ModelSpeed student = measure_student(f.student, data.examples, f.batch);
+  const ModelSpeed teacher = measure_teacher(f.teacher, data.examples, task.is_pair(), run);
   std::printf("%zu sentences of %s, batch %zu, teacher on %s, student on cpu, %d threads\n\n",
               data.examples.size(), f.data.c_str(), f.batch, f.device.c_str(),
               at::get_num_threads());

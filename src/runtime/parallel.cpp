@@ -21,8 +21,6 @@ void use_one_blas_thread_here() {
 void for_each_chunk(size_t n, size_t chunk, int threads,
                     const std::function<void(size_t, size_t)>& work) {
   chunk = std::max<size_t>(chunk, 1);
-  // Enough chunks for every thread to have one.
-  if (threads > 1) chunk = std::max<size_t>(1, std::min(chunk, (n + threads - 1) / threads));
   const size_t chunks = (n + chunk - 1) / chunk;
   if (threads <= 1 || chunks <= 1) {
     for (size_t begin = 0; begin < n; begin += chunk) work(begin, std::min(n, begin + chunk));

@@ -5,8 +5,7 @@
 
 namespace b2b {
 
-// Calls work(begin, end) for consecutive chunks of at most `chunk` items covering [0, n)
-// (smaller when that gives every thread a chunk).
+// Calls work(begin, end) for consecutive chunks of at most `chunk` items covering [0, n).
 // With threads <= 1, or a single chunk, everything runs on the calling thread. Otherwise
 // `threads` threads take chunks in turn; each first limits BLAS to one thread for itself
 // (BLAS's own threads would only compete with the others). The first exception a chunk

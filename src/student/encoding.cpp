@@ -15,24 +15,28 @@ std::vector<int64_t> encode_text(const std::string& text, const BasicTokenizer& 
   return ids;
 }
 
+EncodedExample encode_example(const Example& example, const BasicTokenizer& tokenizer,
+                              const Vocabulary& vocab, bool pair, std::vector<std::string>& words) {
+  EncodedExample e;
+  e.a = encode_text(example.text_a, tokenizer, vocab, words);
+  if (pair) e.b = encode_text(example.text_b, tokenizer, vocab, words);
+  e.gold = example.label;
+  e.logits = example.logits;
+  e.target = example.label;
+  if (e.target < 0 && !e.logits.empty()) {
+    e.target =
+        static_cast<int>(std::max_element(e.logits.begin(), e.logits.end()) - e.logits.begin());
+  }
+  return e;
+}
+
 std::vector<EncodedExample> encode_examples(const Dataset& data, const BasicTokenizer& tokenizer,
                                             const Vocabulary& vocab, bool pair) {
   std::vector<EncodedExample> encoded;
   encoded.reserve(data.examples.size());
   std::vector<std::string> words;
-  for (const Example& example : data.examples) {
-    EncodedExample e;
-    e.a = encode_text(example.text_a, tokenizer, vocab, words);
-    if (pair) e.b = encode_text(example.text_b, tokenizer, vocab, words);
-    e.gold = example.label;
-    e.logits = example.logits;
-    e.target = example.label;
-    if (e.target < 0 && !e.logits.empty()) {
-      e.target =
-          static_cast<int>(std::max_element(e.logits.begin(), e.logits.end()) - e.logits.begin());
-    }
-    encoded.push_back(std::move(e));
-  }
+  for (const Example& example : data.examples)
+    encoded.push_back(encode_example(example, tokenizer, vocab, pair, words));
   return encoded;
 }
 

@@ -23,6 +23,10 @@ struct EncodedExample {
 std::vector<int64_t> encode_text(const std::string& text, const BasicTokenizer& tokenizer,
                                  const Vocabulary& vocab, std::vector<std::string>& words);
 
+// One example: its word ids, gold label, and the teacher's logits and argmax when it has them.
+EncodedExample encode_example(const Example& example, const BasicTokenizer& tokenizer,
+                              const Vocabulary& vocab, bool pair, std::vector<std::string>& words);
+
 std::vector<EncodedExample> encode_examples(const Dataset& data, const BasicTokenizer& tokenizer,
                                             const Vocabulary& vocab, bool pair);
 
