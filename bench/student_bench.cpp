@@ -70,6 +70,8 @@ int main(int argc, char** argv) {
   write_ids(work + "/dev_ids.txt", dev_ids);
   write_batches(work + "/batches.txt", batches);
 
+  // As `student train` trains: the embedding rows a batch touched updated sparsely (exactly).
+  model->set_sparse_embedding_gradients(true);
   std::vector<torch::Tensor> params;
   for (auto& p : model->parameters()) params.push_back(p);
   b2b::Adadelta optimizer(params, b2b::AdadeltaOptions(1.0).rho(0.95));
@@ -84,6 +86,7 @@ int main(int argc, char** argv) {
   const double epoch_seconds = seconds_since(start);
   model->eval();
 
+  model->set_sparse_embedding_gradients(false);
   // The runtime reads the trained model from disk, as every deployment does.
   b2b::save_student(work + "/student", config, vocab, model);
   b2b::ClassifierOptions options;

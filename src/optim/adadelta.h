@@ -5,6 +5,11 @@
 //   d = sqrt(u + eps) / sqrt(v + eps) * g
 //   u = rho u + (1 - rho) d^2
 //   p = p - lr d
+// A sparse gradient (an embedding table's rows that a batch touched) updates those rows only,
+// exactly as the dense update would: a row without gradient for k steps would have had both
+// accumulators multiplied by rho^k (a zero gradient changes nothing else), so that decay is
+// applied when the row is next touched. Parameters then equal the dense path's up to float
+// rounding, and the accumulators once synchronize() has brought every row up to date.
 #include <torch/torch.h>
 
 namespace b2b {
@@ -25,12 +30,17 @@ struct AdadeltaParamState : public torch::optim::OptimizerCloneableParamState<Ad
   TORCH_ARG(torch::Tensor, square_avg);
   TORCH_ARG(torch::Tensor, acc_delta);
   TORCH_ARG(int64_t, step) = 0;
+  // Sparse updates only: the step at which each row was last brought up to date.
+  TORCH_ARG(torch::Tensor, row_step);
 };
 
 class Adadelta : public torch::optim::Optimizer {
  public:
   explicit Adadelta(std::vector<torch::Tensor> params, AdadeltaOptions defaults = {});
   torch::Tensor step(LossClosure closure = nullptr) override;
+  // Applies the pending decay of rows that sparse steps skipped, so that the accumulators
+  // equal the dense update's.
+  void synchronize();
 };
 
 }  // namespace b2b

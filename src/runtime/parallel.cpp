@@ -11,11 +11,21 @@
 
 namespace b2b {
 
-void use_one_blas_thread_here() {
-  using SetThreads = void (*)(int);
-  static const auto set_threads =
-      reinterpret_cast<SetThreads>(dlsym(RTLD_DEFAULT, "omp_set_num_threads"));
-  if (set_threads) set_threads(1);
+namespace {
+using SetThreads = void (*)(int);
+using GetThreads = int (*)();
+const auto omp_set = reinterpret_cast<SetThreads>(dlsym(RTLD_DEFAULT, "omp_set_num_threads"));
+const auto omp_get = reinterpret_cast<GetThreads>(dlsym(RTLD_DEFAULT, "omp_get_max_threads"));
+}  // namespace
+
+OneBlasThread::OneBlasThread() {
+  if (!omp_set || !omp_get) return;
+  previous_ = omp_get();
+  if (previous_ != 1) omp_set(1);
+}
+
+OneBlasThread::~OneBlasThread() {
+  if (previous_ > 1) omp_set(previous_);
 }
 
 void for_each_chunk(size_t n, size_t chunk, int threads,
@@ -30,7 +40,6 @@ void for_each_chunk(size_t n, size_t chunk, int threads,
   std::exception_ptr error;
   std::mutex error_mutex;
   auto loop = [&] {
-    use_one_blas_thread_here();
     for (size_t c; (c = next++) < chunks;) {
       try {
         work(c * chunk, std::min(n, (c + 1) * chunk));

@@ -8,6 +8,7 @@
 #include <numeric>
 #include <string>
 
+#include "runtime/parallel.h"
 #include "util/error.h"
 
 namespace b2b {
@@ -234,6 +235,9 @@ void StudentRuntime::logits(const std::vector<const std::vector<int64_t>*>& a,
   const size_t n = a.size(), H = hidden_, F = config_.fc_size;
   const size_t k = static_cast<size_t>(num_labels());
   if (n == 0) return;
+  // BLAS single-threaded here (the caller's setting comes back after): these GEMMs are too
+  // small to split, and callers with more threads run several forward passes at once.
+  const OneBlasThread one_blas_thread;
   const bool pair = config_.task.is_pair();
   if (pair && b.size() != n) throw Error("a pair model needs a second sentence for every example");
   const size_t width = (pair ? 8 : 2) * H;

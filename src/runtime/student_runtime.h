@@ -13,7 +13,8 @@
 //     tasks, then the ReLU layer and the output layer as GEMMs.
 //
 // Thread safety: a StudentRuntime is immutable once built. Any number of threads may call
-// logits() on one runtime at the same time; each call allocates its own scratch space.
+// logits() on one runtime at the same time; each thread has its own scratch space. A call runs
+// BLAS single-threaded (an OpenMP BLAS's setting for the calling thread is restored after).
 #include <cstdint>
 #include <vector>
 

@@ -2,8 +2,8 @@
 
 namespace b2b {
 
-MicroBatcher::MicroBatcher(Model model, MicroBatcherOptions options, std::function<void()> on_start)
-    : model_(std::move(model)), options_(options), on_start_(std::move(on_start)) {
+MicroBatcher::MicroBatcher(Model model, MicroBatcherOptions options)
+    : model_(std::move(model)), options_(options) {
   if (options_.max_batch == 0) options_.max_batch = 1;
   for (int w = 0; w < std::max(1, options_.workers); ++w) workers_.emplace_back([this] { loop(); });
 }
@@ -97,7 +97,6 @@ void MicroBatcher::run_batch(Queue& batch) {
 }
 
 void MicroBatcher::loop() {
-  if (on_start_) on_start_();
   std::unique_lock<std::mutex> lock(mutex_);
   for (;;) {
     changed_.wait(lock, [&] { return stopping_ || !queue_.empty(); });

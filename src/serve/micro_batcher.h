@@ -34,8 +34,7 @@ class MicroBatcher {
   // Logits for N examples, N rows of k floats in order; called on the worker threads only.
   using Model = std::function<std::vector<float>(const std::vector<EncodedExample>&)>;
 
-  // `on_start` runs first on each worker thread (per-thread settings such as BLAS's threads).
-  MicroBatcher(Model model, MicroBatcherOptions options, std::function<void()> on_start = {});
+  MicroBatcher(Model model, MicroBatcherOptions options);
   ~MicroBatcher();  // answers what is queued, then stops
   MicroBatcher(const MicroBatcher&) = delete;
   MicroBatcher& operator=(const MicroBatcher&) = delete;
@@ -70,7 +69,6 @@ class MicroBatcher {
   size_t computing_ = 0;  // requests in a forward pass now
   bool stopping_ = false;
   MicroBatcherStats stats_;
-  std::function<void()> on_start_;
   std::vector<std::thread> workers_;
 };
 

@@ -12,7 +12,6 @@
 #include <thread>
 
 #include "api/prediction_json.h"
-#include "runtime/parallel.h"
 #include "serve/micro_batcher.h"
 #include "util/error.h"
 #include "util/utf8.h"
@@ -197,8 +196,7 @@ struct PredictionServer::Impl {
             {std::max<size_t>(o.max_batch, 1),
              std::chrono::microseconds(static_cast<int64_t>(o.max_wait_ms * 1000)),
              o.threads > 0 ? o.threads
-                           : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()))},
-            [] { use_one_blas_thread_here(); }) {}
+                           : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()))}) {}
 
   void predict(const httplib::Request& req, httplib::Response& res);
   void route();

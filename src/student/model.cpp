@@ -64,6 +64,10 @@ void StudentModelImpl::set_pretrained_embeddings(const torch::Tensor& rows) {
   if (embedding_static_) embedding_static_->weight.copy_(rows);
 }
 
+void StudentModelImpl::set_sparse_embedding_gradients(bool sparse) {
+  if (embedding_) embedding_->options.sparse(sparse);
+}
+
 int64_t StudentModelImpl::count_parameters(bool with_embeddings) const {
   int64_t total = 0;
   for (const auto& item : named_parameters()) {

@@ -21,6 +21,9 @@ class StudentModelImpl : public torch::nn::Module {
   // Fills the embedding tables from pretrained rows (vocab_size x embedding_dim).
   void set_pretrained_embeddings(const torch::Tensor& rows);
   int64_t count_parameters(bool with_embeddings) const;
+  // The trained embedding table's gradient as the rows a batch touched (a sparse tensor)
+  // instead of the whole table: see optim/adadelta.h.
+  void set_sparse_embedding_gradients(bool sparse);
   const StudentConfig& config() const { return config_; }
 
  private:

@@ -66,6 +66,11 @@ std::unique_ptr<torch::optim::Optimizer> make_optimizer(StudentModel& model,
                                     AdadeltaOptions(o.lr).rho(o.rho).weight_decay(o.weight_decay));
 }
 
+bool uses_sparse_gradients(const TrainOptions& o) {
+  return o.sparse_embedding_gradients && o.optimizer == "adadelta" && o.weight_decay == 0 &&
+         o.clip_norm == 0;
+}
+
 torch::Tensor batch_loss(const torch::Tensor& logits, const Batch& batch, double alpha) {
   torch::Tensor loss = torch::zeros({});
   if (alpha > 0) loss = loss + alpha * torch::nn::functional::cross_entropy(logits, batch.targets);
@@ -120,6 +125,7 @@ TrainResult train_student(StudentModel& model, const std::vector<EncodedExample>
   torch::manual_seed(options.seed);
   std::mt19937_64 rng(options.seed);
   auto optimizer = make_optimizer(model, options);
+  model->set_sparse_embedding_gradients(uses_sparse_gradients(options));
   TrainResult result;
   int since_best = 0;
   for (int epoch = 1; epoch <= options.epochs; ++epoch) {

@@ -25,6 +25,9 @@ struct TrainOptions {
   // training words, [UNK] is otherwise never trained, yet every unseen word at test time
   // reads it (word dropout, Iyyer et al. 2015; not in the paper, so off by default).
   double word_dropout = 0;
+  // Adadelta updates only the embedding rows a batch touched (exactly; optim/adadelta.h)
+  // when nothing needs the whole gradient (no weight decay, no clipping).
+  bool sparse_embedding_gradients = true;
   int patience = 5;  // epochs without dev improvement before stopping; 0 = never stop
   uint64_t seed = 1;
 };
