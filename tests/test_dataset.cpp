@@ -2,6 +2,7 @@
 
 #include "data/dataset.h"
 #include "test_util.h"
+#include "util/atomic_file.h"
 #include "util/error.h"
 
 namespace b2b {
@@ -20,6 +21,19 @@ TEST(Dataset, ReadsSst2AsShipped) {
   size_t positive = 0;
   for (const auto& e : dev.examples) positive += e.label == 1;
   EXPECT_EQ(positive, 444u);
+}
+
+// issue 17: a file saved with a UTF-8 byte-order mark (as Windows editors and spreadsheet
+// exports write it) reads as the same file without one.
+TEST(Dataset, SkipsAByteOrderMark) {
+  test::TempDir dir;
+  const std::string rows = read_file(test::shared("data/glue/SST-2/dev.tsv"));
+  TaskSpec task = parse_task("sst2");
+  const Dataset plain = read_dataset(dir.write("plain.tsv", rows), task);
+  const Dataset marked = read_dataset(dir.write("bom.tsv", "\xEF\xBB\xBF" + rows), task);
+  ASSERT_EQ(marked.examples.size(), plain.examples.size());
+  EXPECT_EQ(marked.examples.front().text_a, plain.examples.front().text_a);
+  EXPECT_EQ(marked.examples.front().label, plain.examples.front().label);
 }
 
 TEST(Dataset, ReadsSickThroughTheGenericSpec) {

@@ -56,6 +56,23 @@ TEST_F(CliTest, PredictOnTheRuntimeEqualsTheLibtorchModelOnAllOfDev) {
   EXPECT_LE(worst, 1e-5);
 }
 
+TEST_F(CliTest, PredictSkipsAByteOrderMarkOnTheFirstLine) {
+  const std::string lines = "a gripping , funny film\nthe worst of the year\n";
+  const auto plain = run_cli("predict --json --model " + model(), lines);
+  const auto marked = run_cli("predict --json --model " + model(), "\xEF\xBB\xBF" + lines);
+  ASSERT_EQ(marked.exit_code, 0) << marked.err;
+  EXPECT_EQ(marked.out, plain.out);
+}
+
+// A line without words still gets its row (a batch job goes on), and stderr says so.
+TEST_F(CliTest, PredictSaysWhatItDoesWithALineWithoutWords) {
+  const auto result = run_cli("predict --model " + model(), "a fine film\n   \nawful\n");
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_EQ(count_lines(result.out), 4u);  // the header and three rows
+  EXPECT_EQ(result.err,
+            "warning: <stdin>:2: no words in the text (a student reads it as one unknown word)\n");
+}
+
 // Installs the library into a temporary prefix, builds the examples against it as a user
 // would (CMake's find_package, and plain cc with pkg-config), and checks that both label SST-2
 // dev as `predict` does.

@@ -307,6 +307,9 @@ TEST(ServeTest, AnswersLikePredictRefusesBadRequestsAndStopsOnSigterm) {
   const Json predictions = Json::parse(listed->body)["predictions"];
   ASSERT_EQ(predictions.size(), sentences.size());
   for (size_t s = 0; s < sentences.size(); ++s) expect_same_prediction(predictions[s], expected[s]);
+  // The empty text is answered, and the answer says how it was read.
+  EXPECT_EQ(predictions[4]["warning"], "no words in the text: read as one unknown word");
+  EXPECT_FALSE(predictions[0].contains("warning"));
 
   const auto health = client.Get("/health");
   ASSERT_TRUE(health);

@@ -31,6 +31,10 @@ std::shared_ptr<StudentClassifier> StudentClassifier::load(const std::string& di
   return model;
 }
 
+bool StudentClassifier::has_words(const std::string& text) const {
+  return !tokenizer_.tokenize(text).empty();
+}
+
 std::vector<int64_t> StudentClassifier::encode(const std::string& text) const {
   std::vector<std::string> words;
   return encode_text(text, tokenizer_, vocab_, words);

@@ -29,6 +29,9 @@ class StudentClassifier : public Classifier {
 
   // Word ids as training made them (a text without words is one [UNK]).
   std::vector<int64_t> encode(const std::string& text) const;
+  // False for a text in which the tokenizer finds no word (empty, whitespace, control
+  // characters): it is read as one [UNK], as in training, and front ends say so.
+  bool has_words(const std::string& text) const;
   // Examples as eval and serve have them (text_b read for pair models only).
   std::vector<EncodedExample> encode(const std::vector<Example>& examples) const;
 

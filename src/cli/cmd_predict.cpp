@@ -6,6 +6,8 @@
 #include "cli/common.h"
 #include "teacher/bert_config.h"
 #include "teacher/teacher_classifier.h"
+#include "text/basic_tokenizer.h"
+#include "util/atomic_file.h"
 #include "util/error.h"
 #include "util/utf8.h"
 
@@ -62,6 +64,11 @@ void flush(const Classifier& model, Chunk& chunk, bool json) {
   chunk = Chunk{};
 }
 
+bool has_words(const std::string& text) {
+  static const BasicTokenizer tokenizer;
+  return !tokenizer.tokenize(text).empty();
+}
+
 void run(const Flags& f) {
   const int threads = set_threads(f.threads);
   // A BERT directory has no task: a line with a TAB is a sentence pair, as BERT takes either.
@@ -84,10 +91,17 @@ void run(const Flags& f) {
   while (std::getline(std::cin, line)) {
     ++line_number;
     if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (line_number == 1) strip_byte_order_mark(line);
     if (!is_valid_utf8(line)) fail_line("<stdin>", line_number, "invalid UTF-8");
     const size_t tab = bert || pairs_required ? line.find('\t') : std::string::npos;
     if (pairs_required && tab == std::string::npos)
       fail_line("<stdin>", line_number, "a pair model needs text_a<TAB>text_b");
+    // Said, not refused: a blank line in a batch job should not stop it.
+    if (!has_words(tab == std::string::npos ? line : line.substr(0, tab)) ||
+        (tab != std::string::npos && !has_words(line.substr(tab + 1)))) {
+      warn("<stdin>:" + std::to_string(line_number) +
+           ": no words in the text (a student reads it as one unknown word)");
+    }
     chunk.is_pair.push_back(tab != std::string::npos);
     if (tab == std::string::npos) {
       chunk.singles.push_back(line);

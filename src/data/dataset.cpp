@@ -103,7 +103,7 @@ void assign_labels(Dataset& data, std::vector<std::string>& raw_labels, std::vec
 }  // namespace
 
 Dataset read_dataset(const std::string& path, TaskSpec& task, const ReadOptions& options) {
-  const std::string content = read_file(path);
+  const std::string content = read_text_file(path);
   Dataset data;
   data.path = path;
   std::istringstream in(content);

@@ -27,7 +27,7 @@ SplitCounts split_dataset(const std::string& input, const TaskSpec& task,
       options.dev_ratio + options.test_ratio >= 1) {
     throw Error("split: --dev-ratio and --test-ratio must be >= 0 and sum to less than 1");
   }
-  std::istringstream in(read_file(input));
+  std::istringstream in(read_text_file(input));
   std::string header, line;
   if (!read_line(in, header) || header.empty())
     fail_file(input, "empty file (expected a header line)");

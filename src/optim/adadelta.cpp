@@ -30,8 +30,8 @@ void fused_step(torch::Tensor& p, const torch::Tensor& grad, torch::Tensor& squa
 
 // The rows of a coalesced sparse gradient (each row once): first the decay of the steps the
 // row missed, then the update.
-void sparse_step(torch::Tensor& p, const torch::Tensor& grad, AdadeltaParamState& state,
-                 float lr, float rho, float eps) {
+void sparse_step(torch::Tensor& p, const torch::Tensor& grad, AdadeltaParamState& state, float lr,
+                 float rho, float eps) {
   const int64_t rows = p.size(0), width = p.numel() / rows;
   if (!state.row_step().defined()) state.row_step(torch::zeros({rows}, torch::kInt64));
   const torch::Tensor indices = grad.indices()[0].contiguous();

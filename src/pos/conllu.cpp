@@ -10,7 +10,7 @@
 namespace b2b {
 
 std::vector<TaggedSentence> read_conllu(const std::string& path) {
-  std::istringstream in(read_file(path));
+  std::istringstream in(read_text_file(path));
   std::vector<TaggedSentence> sentences;
   TaggedSentence current;
   std::string line;

@@ -196,7 +196,8 @@ struct PredictionServer::Impl {
             {std::max<size_t>(o.max_batch, 1),
              std::chrono::microseconds(static_cast<int64_t>(o.max_wait_ms * 1000)),
              o.threads > 0 ? o.threads
-                           : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()))}) {}
+                           : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()))}) {
+  }
 
   void predict(const httplib::Request& req, httplib::Response& res);
   void route();
@@ -232,15 +233,30 @@ void PredictionServer::Impl::predict(const httplib::Request& req, httplib::Respo
       throw RequestError(415, status_text(415));
     PredictRequest request = parse_predict_request(req.body, model->config().task);
     const size_t n = request.examples.size();
-    const std::vector<float> logits = batcher.submit(model->encode(request.examples));
+    std::vector<EncodedExample> encoded = model->encode(request.examples);
+    // A text without words is read as one unknown word (as in training): the answer says so.
+    std::vector<bool> wordless(n);
+    for (size_t i = 0; i < n; ++i) {
+      auto lone_unknown = [](const std::vector<int64_t>& ids) {
+        return ids.size() == 1 && ids[0] == Vocabulary::kUnk;
+      };
+      const Example& e = request.examples[i];
+      wordless[i] = (lone_unknown(encoded[i].a) && !model->has_words(e.text_a)) ||
+                    (model->is_pair() && lone_unknown(encoded[i].b) && !model->has_words(e.text_b));
+    }
+    const std::vector<float> logits = batcher.submit(std::move(encoded));
     const size_t k = static_cast<size_t>(model->num_labels());
     Json answer;
+    auto prediction = [&](size_t i) {
+      Json row = prediction_json(*model, logits.data() + i * k);
+      if (wordless[i]) row["warning"] = "no words in the text: read as one unknown word";
+      return row;
+    };
     if (request.list) {
       answer["predictions"] = Json::array();
-      for (size_t i = 0; i < n; ++i)
-        answer["predictions"].push_back(prediction_json(*model, logits.data() + i * k));
+      for (size_t i = 0; i < n; ++i) answer["predictions"].push_back(prediction(i));
     } else {
-      answer = prediction_json(*model, logits.data());
+      answer = prediction(0);
     }
     res.set_content(dump(answer), "application/json");
   } catch (const RequestError& e) {

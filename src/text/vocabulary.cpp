@@ -59,7 +59,7 @@ void Vocabulary::save(const std::string& path) const {
 }
 
 Vocabulary Vocabulary::load(const std::string& path) {
-  std::istringstream in(read_file(path));
+  std::istringstream in(read_text_file(path));
   Vocabulary vocab;
   vocab.words_.clear();
   vocab.counts_.clear();

@@ -23,7 +23,7 @@ size_t count_chars(const std::string& word) {
 }  // namespace
 
 WordPieceTokenizer WordPieceTokenizer::from_vocab_file(const std::string& path, bool lower_case) {
-  std::istringstream in(read_file(path));
+  std::istringstream in(read_text_file(path));
   std::vector<std::string> vocab;
   std::string line;
   while (std::getline(in, line)) {

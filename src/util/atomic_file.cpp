@@ -87,4 +87,14 @@ std::string read_file(const std::string& path) {
   return buffer.str();
 }
 
+void strip_byte_order_mark(std::string& text) {
+  if (text.rfind("\xEF\xBB\xBF", 0) == 0) text.erase(0, 3);
+}
+
+std::string read_text_file(const std::string& path) {
+  std::string text = read_file(path);
+  strip_byte_order_mark(text);
+  return text;
+}
+
 }  // namespace b2b

@@ -43,5 +43,11 @@ class AtomicDirectory {
 };
 
 std::string read_file(const std::string& path);
+// A text file as people save it: read_file without a leading UTF-8 byte-order mark (editors on
+// Windows and spreadsheet exports write one; it would otherwise stick to the first word or
+// column name).
+std::string read_text_file(const std::string& path);
+// Removes a leading UTF-8 byte-order mark from `text`, if any.
+void strip_byte_order_mark(std::string& text);
 
 }  // namespace b2b
