@@ -9,9 +9,10 @@
 // A student directory holds config.json (task, label names, sizes), vocab.txt and
 // model.safetensors, as `bert2bilstm student train` and `distill` write them. The classifier
 // tokenizes as training did (BERT's basic tokenizer, lower-cased), maps words to ids (unknown
-// words to [UNK]; a text with no words at all is read as one [UNK]) and runs the BiLSTM on
-// BLAS. Link with libbert2bilstm (CMake: find_package(bert2bilstm), target
-// bert2bilstm::bert2bilstm; pkg-config: bert2bilstm); libtorch is not needed.
+// words to [UNK]; a text with no words at all is read as one [UNK]; words past
+// ClassifierOptions::max_words are dropped) and runs the BiLSTM on BLAS. Link with libbert2bilstm
+// (CMake: find_package(bert2bilstm), target bert2bilstm::bert2bilstm; pkg-config: bert2bilstm);
+// libtorch is not needed.
 //
 // Thread safety: a loaded Classifier is read-only. Any number of threads may call its const
 // methods at the same time; each call uses its own scratch space.
@@ -48,6 +49,9 @@ struct ClassifierOptions {
   // for vocab x 8H floats of memory (77 MB for an SST-2 student of 16k words, H 150) instead
   // of the word vectors' vocab x E. Skipped above 1 GiB.
   bool project_vocabulary = true;
+  // Words read per text, the first ones (as BERT truncates to its maximum length): a text of
+  // a megabyte costs no more than one of this many words. 0: no limit.
+  size_t max_words = 512;
 };
 
 class Classifier {

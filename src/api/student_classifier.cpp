@@ -37,7 +37,14 @@ bool StudentClassifier::has_words(const std::string& text) const {
 
 std::vector<int64_t> StudentClassifier::encode(const std::string& text) const {
   std::vector<std::string> words;
-  return encode_text(text, tokenizer_, vocab_, words);
+  return encode(text, words);
+}
+
+std::vector<int64_t> StudentClassifier::encode(const std::string& text,
+                                               std::vector<std::string>& words) const {
+  std::vector<int64_t> ids = encode_text(text, tokenizer_, vocab_, words);
+  if (options_.max_words > 0 && ids.size() > options_.max_words) ids.resize(options_.max_words);
+  return ids;
 }
 
 std::vector<EncodedExample> StudentClassifier::encode(const std::vector<Example>& examples) const {
@@ -47,8 +54,13 @@ std::vector<EncodedExample> StudentClassifier::encode(const std::vector<Example>
   for_each_chunk(examples.size(), (examples.size() + threads - 1) / threads, options_.threads,
                  [&](size_t begin, size_t end) {
                    std::vector<std::string> words;
-                   for (size_t i = begin; i < end; ++i)
+                   for (size_t i = begin; i < end; ++i) {
                      encoded[i] = encode_example(examples[i], tokenizer_, vocab_, is_pair(), words);
+                     for (auto* ids : {&encoded[i].a, &encoded[i].b}) {
+                       if (options_.max_words > 0 && ids->size() > options_.max_words)
+                         ids->resize(options_.max_words);
+                     }
+                   }
                  });
   return encoded;
 }
@@ -103,8 +115,8 @@ void StudentClassifier::compute_logits(const std::string* texts, const TextPair*
     const std::string& a = texts ? texts[i] : pairs[i].first;
     if (!is_valid_utf8(a) || (pairs && !is_valid_utf8(pairs[i].second)))
       throw Error("text " + std::to_string(i) + " is not valid UTF-8");
-    examples[i].a = encode_text(a, tokenizer_, vocab_, words);
-    if (pairs) examples[i].b = encode_text(pairs[i].second, tokenizer_, vocab_, words);
+    examples[i].a = encode(a, words);
+    if (pairs) examples[i].b = encode(pairs[i].second, words);
   }
   logits(examples, out);
 }

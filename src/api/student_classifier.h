@@ -27,7 +27,7 @@ class StudentClassifier : public Classifier {
   const StudentRuntime& runtime() const { return runtime_; }
   const ClassifierOptions& options() const { return options_; }
 
-  // Word ids as training made them (a text without words is one [UNK]).
+  // Word ids as training made them (a text without words is one [UNK]), cut to max_words.
   std::vector<int64_t> encode(const std::string& text) const;
   // False for a text in which the tokenizer finds no word (empty, whitespace, control
   // characters): it is read as one [UNK], as in training, and front ends say so.
@@ -47,6 +47,7 @@ class StudentClassifier : public Classifier {
                       float* out) const override;
 
  private:
+  std::vector<int64_t> encode(const std::string& text, std::vector<std::string>& words) const;
   Vocabulary vocab_;
   BasicTokenizer tokenizer_;
   StudentRuntime runtime_;

@@ -22,6 +22,7 @@ struct Flags {
   std::string model, data, device = "cpu";
   bool json = false;
   int threads = 0;
+  size_t max_words = ClassifierOptions{}.max_words;
   size_t batch = 512;
 };
 
@@ -78,6 +79,7 @@ void predict(const Flags& f, int threads, TaskSpec& task, std::vector<int>& gold
   } else {
     ClassifierOptions options;
     options.max_batch = f.batch;
+    options.max_words = f.max_words;
     options.threads = threads;
     const StudentClassifier student(read_student_directory(f.model), options);
     task = task_for_model(f.task, student.config().task, f.model);
@@ -130,6 +132,9 @@ void add_eval_command(CLI::App& app) {
       ->check(positive_integer());
   cmd->add_flag("--json", flags->json, "print metrics as JSON");
   cmd->add_option("--device", flags->device, "cpu or cuda (BERT directories)")
+      ->capture_default_str();
+  cmd->add_option("--max-words", flags->max_words,
+                  "words read per text by a student, the first ones (0: no limit)")
       ->capture_default_str();
   add_threads_flag(cmd, flags->threads);
   cmd->final_callback([flags] { run(*flags); });

@@ -19,6 +19,7 @@ struct Flags {
   std::string model, device = "cpu";
   bool json = false;
   int threads = 0;
+  size_t max_words = ClassifierOptions{}.max_words;
   size_t chunk = 512;
 };
 
@@ -75,6 +76,7 @@ void run(const Flags& f) {
   const bool bert = is_bert_directory(f.model);
   ClassifierOptions student;
   student.threads = threads;
+  student.max_words = f.max_words;
   TeacherClassifierOptions teacher;
   teacher.device = f.device;
   const auto model = load_any_classifier(f.model, student, teacher);
@@ -125,6 +127,9 @@ void add_predict_command(CLI::App& app) {
       ->required();
   cmd->add_flag("--json", flags->json, "one JSON object per line");
   cmd->add_option("--device", flags->device, "cpu or cuda (BERT directories)")
+      ->capture_default_str();
+  cmd->add_option("--max-words", flags->max_words,
+                  "words read per text by a student, the first ones (0: no limit)")
       ->capture_default_str();
   add_threads_flag(cmd, flags->threads);
   cmd->final_callback([flags] { run(*flags); });

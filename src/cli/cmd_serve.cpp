@@ -18,6 +18,7 @@ namespace {
 struct Flags {
   std::string model;
   bool no_projection = false;
+  size_t max_words = ClassifierOptions{}.max_words;
   ServeOptions options;
 };
 
@@ -59,6 +60,7 @@ void run(const Flags& f) {
   if (!(f.options.max_wait_ms >= 0)) throw Error("--max-wait-ms must be >= 0");
   ClassifierOptions model_options;
   model_options.project_vocabulary = !f.no_projection;
+  model_options.max_words = f.max_words;
   PredictionServer server(StudentClassifier::load(f.model, model_options), f.options);
   shutdown.stop_on_signal(server);
   const int port = server.bind();
@@ -97,6 +99,9 @@ void configure_serve(CLI::App& app) {
                 "keep the word vectors instead of every word's precomputed LSTM input "
                 "projections: less memory (vocabulary x E instead of x 8H floats), about half the "
                 "throughput");
+  cmd->add_option("--max-words", flags->max_words,
+                  "words read per text, the first ones (0: no limit)")
+      ->capture_default_str();
   cmd->add_option("--max-body-bytes", o.max_body_bytes, "larger bodies get 413")
       ->capture_default_str()
       ->check(positive_integer());

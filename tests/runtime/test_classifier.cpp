@@ -102,6 +102,26 @@ TEST(ClassifierApi, ATextWithoutWordsIsOneUnknownWord) {
   }
 }
 
+// issue 17: a huge text costs no more than max_words words (the first ones are read).
+TEST(ClassifierApi, ReadsAtMostMaxWordsOfAText) {
+  test::TempDir dir;
+  write_random_student(dir.path("s"), false, EmbeddingMode::kRand);
+  std::string head, all;
+  for (int w = 0; w < 100000; ++w) {
+    const std::string word = (w % 3 ? "good " : "bad ");
+    all += word;
+    if (w < 512) head += word;
+  }
+  const auto model = Classifier::load(dir.path("s"));
+  EXPECT_EQ(model->logits(std::vector<std::string>{all}),
+            model->logits(std::vector<std::string>{head}));
+  ClassifierOptions unlimited;
+  unlimited.max_words = 0;
+  const auto whole = Classifier::load(dir.path("s"), unlimited);
+  EXPECT_NE(whole->logits(std::vector<std::string>{all.substr(0, 4 * 600)}),
+            whole->logits(std::vector<std::string>{head}));
+}
+
 TEST(ClassifierApi, ListsAndSingleCallsAgreeAndThreadsShareOneModel) {
   test::TempDir dir;
   write_random_student(dir.path("s"), true, EmbeddingMode::kNonStatic);
