@@ -15,9 +15,10 @@ namespace b2b {
 
 namespace {
 
-// Rows of one input-projection GEMM: a block of time steps is projected at once, so that a
-// long batch never holds every token's gates in memory (at least one whole step per block).
-constexpr size_t kBlockRows = 2048;
+// Rows of gates computed per block of time steps (at least one whole step per block): a long
+// batch never holds every token's gates in memory, and a block's gates stay in the L2 cache
+// (2,048 rows were 10-15% slower on SST-2 dev than 128-256).
+constexpr size_t kBlockRows = 256;
 
 // C (m x n) = A (m x k) * B^T + beta * C, with B stored (n x k) row-major as PyTorch stores
 // Linear and LSTM weights.
