@@ -10,6 +10,7 @@
 #include <sstream>
 #include <thread>
 
+#include "pipeline/report.h"
 #include "pos/tagger.h"
 #include "test_util.h"
 #include "util/atomic_file.h"
@@ -168,6 +169,39 @@ TEST(Distill, StopsAfterLabelingAndAnotherRunFinishesThenBenchAndReportUseIt) {
   const auto missing = run_cli("report --runs " + out + " " + dir.path("data"));
   EXPECT_NE(missing.exit_code, 0);
   EXPECT_NE(missing.err.find(dir.path("data") + "/report.json"), std::string::npos) << missing.err;
+}
+
+// issue 15: runs that differ only by --student-seed are summarized as mean ± sd (min-max).
+TEST(Report, SummarizesRunsThatDifferOnlyByTheStudentSeed) {
+  test::TempDir dir;
+  auto run = [&](const std::string& name, const std::string& seed_flags, double distilled,
+                 double undistilled, const std::string& embeddings) {
+    const std::string out = dir.path(name);
+    std::filesystem::create_directories(out);
+    const nlohmann::json report = {
+        {"command", "bert2bilstm distill --task sst2 --out " + out + seed_flags + " --epochs 4"},
+        {"transfer_rows", 1000},
+        {"models",
+         {{{"role", "teacher"}, {"metrics", {{"accuracy", 0.8567}}}},
+          {{"role", "distilled"},
+           {"embeddings", embeddings},
+           {"metrics", {{"accuracy", distilled}}}},
+          {{"role", "undistilled"}, {"metrics", {{"accuracy", undistilled}}}}}}};
+    dir.write(name + "/report.json", report.dump());
+    return out;
+  };
+  const std::string runs[] = {run("s1", " --student-seed 1", 0.84, 0.82, "rand"),
+                              run("s2", " --student-seed 2", 0.85, 0.83, "rand"),
+                              run("s3", " --student-seed 3", 0.86, 0.81, "rand"),
+                              run("other", " --vectors v.txt", 0.80, 0.79, "non-static, v.txt")};
+  const std::string table = compare_reports({runs[0], runs[1], runs[2], runs[3]});
+  // distilled 84, 85, 86; undistilled 82, 83, 81; gains 2, 2, 5 (sd sqrt(3))
+  EXPECT_NE(table.find("| rand | 3 | 85.00 ± 1.00 (84.00-86.00) | 82.00 ± 1.00 (81.00-83.00) | "
+                       "3.00 ± 1.73 (2.00-5.00) | " +
+                       runs[0] + " |"),
+            std::string::npos)
+      << table;
+  EXPECT_EQ(table.find("| non-static, v.txt | 1 |"), std::string::npos) << table;  // alone
 }
 
 }  // namespace

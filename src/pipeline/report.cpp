@@ -1,8 +1,11 @@
 #include "pipeline/report.h"
 
+#include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
+#include <map>
 #include <sstream>
 
 #include "data/dataset.h"
@@ -216,6 +219,82 @@ std::string percent(double accuracy) {
   return text;
 }
 
+// The command without the flags that differ between seeds of one configuration: runs whose
+// commands agree on the rest were trained alike but for the student seed.
+std::string configuration_of(const std::string& command) {
+  std::istringstream words(command);
+  std::string word, key;
+  while (words >> word) {
+    if (word == "--student-seed" || word == "--out") {
+      words >> word;  // and its value
+      continue;
+    }
+    if (word.rfind("--student-seed=", 0) == 0 || word.rfind("--out=", 0) == 0) continue;
+    key += word + " ";
+  }
+  return key;
+}
+
+struct Spread {
+  double mean = 0, sd = 0, min = 0, max = 0;
+};
+
+// Mean, sample standard deviation, min and max, in points.
+Spread spread_of(const std::vector<double>& accuracies) {
+  Spread s;
+  s.min = s.max = 100 * accuracies.front();
+  for (double a : accuracies) {
+    s.mean += 100 * a / accuracies.size();
+    s.min = std::min(s.min, 100 * a);
+    s.max = std::max(s.max, 100 * a);
+  }
+  for (double a : accuracies) s.sd += (100 * a - s.mean) * (100 * a - s.mean);
+  s.sd = accuracies.size() > 1 ? std::sqrt(s.sd / (accuracies.size() - 1)) : 0;
+  return s;
+}
+
+std::string describe(const Spread& s) {
+  char text[64];
+  std::snprintf(text, sizeof text, "%.2f ± %.2f (%.2f-%.2f)", s.mean, s.sd, s.min, s.max);
+  return text;
+}
+
+// Runs that differ only by --student-seed, as one row each: mean ± sd (min-max) over seeds.
+void seed_table(const std::vector<RunSummary>& runs, std::ostringstream& md) {
+  std::vector<std::string> order;
+  std::map<std::string, std::vector<const RunSummary*>> groups;
+  for (const auto& r : runs) {
+    const std::string key = configuration_of(r.command);
+    if (!groups.count(key)) order.push_back(key);
+    groups[key].push_back(&r);
+  }
+  bool any = false;
+  for (const auto& key : order) {
+    const auto& group = groups[key];
+    if (group.size() < 2) continue;
+    if (!any) {
+      md << "\nOver student seeds (runs whose commands differ only by --student-seed and "
+            "--out): dev accuracy in points, mean ± sample standard deviation (min-max).\n\n"
+            "| student embeddings | seeds | distilled | undistilled | distillation adds | "
+            "first run |\n|---|---|---|---|---|---|\n";
+      any = true;
+    }
+    std::vector<double> distilled, undistilled, gains;
+    for (const RunSummary* r : group) {
+      distilled.push_back(r->distilled);
+      if (r->undistilled >= 0) {
+        undistilled.push_back(r->undistilled);
+        gains.push_back(r->distilled - r->undistilled);
+      }
+    }
+    md << "| " << group.front()->embeddings << " | " << group.size() << " | "
+       << describe(spread_of(distilled)) << " | "
+       << (undistilled.empty() ? "-" : describe(spread_of(undistilled))) << " | "
+       << (gains.size() == group.size() ? describe(spread_of(gains)) : "-") << " | "
+       << group.front()->dir << " |\n";
+  }
+}
+
 }  // namespace
 
 std::string compare_reports(const std::vector<std::string>& run_dirs) {
@@ -232,6 +311,7 @@ std::string compare_reports(const std::vector<std::string>& run_dirs) {
        << percent(r.teacher) << " | " << percent(r.distilled) << " | " << percent(r.undistilled)
        << " | " << gain << " |\n";
   }
+  seed_table(runs, md);
   md << "\nDev accuracy. Produced by:\n\n";
   for (const auto& r : runs) md << "    " << r.command << "\n";
   return md.str();
