@@ -13,7 +13,8 @@
 #   5. GPU_CHECK_LABEL=1: the whole SST-2 transfer set labeled by `distill --stop-after label`
 #      at the same relative paths as on the development machine (the labels come back xz'd).
 # It reads .dev/ beside the repository root (not committed):
-#   .dev/debs/*.deb     Debian's libutf8proc-dev, libutf8proc2, nlohmann-json3-dev, libcli11-dev
+#   .dev/debs/*.deb     Debian's libutf8proc-dev, libutf8proc2, nlohmann-json3-dev, libcli11-dev,
+#                       libblas-dev and libblas3 (CBLAS, for the student runtime)
 #   .dev/teacher/       ../shared/fixtures/teacher/bert-small-imdb-sst2
 #   .dev/SST-2/         train.tsv and dev.tsv of ../shared/data/glue/SST-2
 #   .dev/en_ewt-ud-train.conllu.xz
@@ -31,6 +32,10 @@ python3 -c 'import torch, transformers; print("torch", torch.__version__, "trans
 root=/tmp/devroot
 mkdir -p $root
 for f in .dev/debs/*.deb; do dpkg -x "$f" $root; done
+# cblas.h is an update-alternatives link, which dpkg -x does not make; the library's soname
+# must be found at run time too.
+ln -sf cblas-netlib.h $root/usr/include/x86_64-linux-gnu/cblas.h
+export LD_LIBRARY_PATH=$root/usr/lib/x86_64-linux-gnu/blas${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}
 S=../shared
 mkdir -p $S/data/glue $S/fixtures/teacher $S/data/pos/UD_English-EWT
 cp -r .dev/SST-2 $S/data/glue/
@@ -43,7 +48,10 @@ export TORCH_CUDA_ARCH_LIST=9.0
 cmake -S . -B /tmp/build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DBUILD_TESTING=OFF -DCMAKE_EXE_LINKER_FLAGS=-rdynamic \
   -DCMAKE_PREFIX_PATH="$(python3 -c 'import torch;print(torch.utils.cmake_prefix_path)')" \
   -DCMAKE_CXX_FLAGS="-isystem $root/usr/include" -DUTF8PROC_INCLUDE_DIR=$root/usr/include \
-  -DUTF8PROC_LIBRARY=$root/usr/lib/x86_64-linux-gnu/libutf8proc.a >"$OUT/cmake.txt" 2>&1 ||
+  -DUTF8PROC_LIBRARY=$root/usr/lib/x86_64-linux-gnu/libutf8proc.a \
+  -Dnlohmann_json_DIR=$root/usr/share/cmake/nlohmann_json \
+  -DCBLAS_INCLUDE_DIR=$root/usr/include/x86_64-linux-gnu \
+  -DCBLAS_LIBRARY=$root/usr/lib/x86_64-linux-gnu/blas/libblas.so.3 >"$OUT/cmake.txt" 2>&1 ||
   tail -30 "$OUT/cmake.txt"
 time timeout 330 ninja -C /tmp/build -k 0 bert2bilstm >"$OUT/build.txt" 2>&1
 grep -E "error:|FAILED" "$OUT/build.txt" | head -30
