@@ -1,11 +1,8 @@
 #include "bert2bilstm/classifier.h"
 
-#include <malloc.h>
-
 #include <cmath>
 
 #include "api/student_classifier.h"
-#include "student/directory.h"
 #include "util/error.h"
 
 namespace b2b {
@@ -17,9 +14,7 @@ Classifier::~Classifier() = default;
 
 std::unique_ptr<Classifier> Classifier::load(const std::string& directory,
                                              const ClassifierOptions& options) {
-  auto model = std::make_unique<StudentClassifier>(read_student_directory(directory), options);
-  malloc_trim(0);  // the load's buffers (the weights file, the word vectors once projected)
-  return model;
+  return StudentClassifier::load(directory, options);
 }
 
 Prediction Classifier::prediction(const float* logits) const {

@@ -24,9 +24,9 @@ StudentClassifier::StudentClassifier(const StudentDirectory& directory,
   if (options_.max_batch == 0) throw Error("max_batch must be positive");
 }
 
-std::shared_ptr<StudentClassifier> StudentClassifier::load(const std::string& dir,
+std::unique_ptr<StudentClassifier> StudentClassifier::load(const std::string& dir,
                                                            const ClassifierOptions& options) {
-  auto model = std::make_shared<StudentClassifier>(read_student_directory(dir), options);
+  auto model = std::make_unique<StudentClassifier>(read_student_directory(dir), options);
   malloc_trim(0);  // glibc keeps large freed blocks in the heap otherwise
   return model;
 }

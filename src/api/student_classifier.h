@@ -19,7 +19,7 @@ class StudentClassifier : public Classifier {
   StudentClassifier(const StudentDirectory& directory, const ClassifierOptions& options);
   // Reads the directory and builds the classifier; the load's temporary buffers (the whole
   // weights file, the word vectors once projected) are handed back to the system.
-  static std::shared_ptr<StudentClassifier> load(const std::string& dir,
+  static std::unique_ptr<StudentClassifier> load(const std::string& dir,
                                                  const ClassifierOptions& options);
 
   const StudentConfig& config() const { return runtime_.config(); }
