@@ -43,8 +43,12 @@ std::vector<int64_t> StudentClassifier::encode(const std::string& text) const {
 std::vector<int64_t> StudentClassifier::encode(const std::string& text,
                                                std::vector<std::string>& words) const {
   std::vector<int64_t> ids = encode_text(text, tokenizer_, vocab_, words);
-  if (options_.max_words > 0 && ids.size() > options_.max_words) ids.resize(options_.max_words);
+  cut_to_max_words(ids);
   return ids;
+}
+
+void StudentClassifier::cut_to_max_words(std::vector<int64_t>& ids) const {
+  if (options_.max_words > 0 && ids.size() > options_.max_words) ids.resize(options_.max_words);
 }
 
 std::vector<EncodedExample> StudentClassifier::encode(const std::vector<Example>& examples) const {
@@ -56,10 +60,8 @@ std::vector<EncodedExample> StudentClassifier::encode(const std::vector<Example>
                    std::vector<std::string> words;
                    for (size_t i = begin; i < end; ++i) {
                      encoded[i] = encode_example(examples[i], tokenizer_, vocab_, is_pair(), words);
-                     for (auto* ids : {&encoded[i].a, &encoded[i].b}) {
-                       if (options_.max_words > 0 && ids->size() > options_.max_words)
-                         ids->resize(options_.max_words);
-                     }
+                     cut_to_max_words(encoded[i].a);
+                     cut_to_max_words(encoded[i].b);
                    }
                  });
   return encoded;

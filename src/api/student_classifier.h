@@ -48,6 +48,7 @@ class StudentClassifier : public Classifier {
 
  private:
   std::vector<int64_t> encode(const std::string& text, std::vector<std::string>& words) const;
+  void cut_to_max_words(std::vector<int64_t>& ids) const;
   Vocabulary vocab_;
   BasicTokenizer tokenizer_;
   StudentRuntime runtime_;

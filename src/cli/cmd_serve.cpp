@@ -97,8 +97,8 @@ void configure_serve(CLI::App& app) {
       ->capture_default_str();
   cmd->add_flag("--no-projection", flags->no_projection,
                 "keep the word vectors instead of every word's precomputed LSTM input "
-                "projections: less memory (vocabulary x E instead of x 8H floats), about half the "
-                "throughput");
+                "projections: less memory (vocabulary x E instead of x 8H floats), slower (each "
+                "token is projected again)");
   cmd->add_option("--max-words", flags->max_words,
                   "words read per text, the first ones (0: no limit)")
       ->capture_default_str();
