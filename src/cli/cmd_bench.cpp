@@ -17,8 +17,9 @@ struct Flags {
 };
 
 void print_row(const char* name, const ModelSpeed& s) {
-  std::printf("| %s | %lld | %lld | %.2f | %.0f |\n", name, static_cast<long long>(s.parameters),
-              static_cast<long long>(s.parameters_without_embeddings), s.seconds,
+  std::printf("| %s | %lld | %lld | %.4f | %zu | %.0f |\n", name,
+              static_cast<long long>(s.parameters),
+              static_cast<long long>(s.parameters_without_embeddings), s.seconds, s.passes,
               s.sentences_per_second());
 }
 
@@ -36,11 +37,13 @@ void run(const Flags& f) {
   // The student first: libtorch's OpenMP threads keep spinning for a while after the teacher.
   const ModelSpeed student = measure_student(f.student, data.examples, f.batch);
   const ModelSpeed teacher = measure_teacher(f.teacher, data.examples, task.is_pair(), run);
-  std::printf("%zu sentences of %s, batch %zu, teacher on %s, student on cpu, %d threads\n\n",
-              data.examples.size(), f.data.c_str(), f.batch, f.device.c_str(),
-              at::get_num_threads());
-  std::printf("| model | parameters | without embeddings | seconds | sentences/s |\n");
-  std::printf("|---|---|---|---|---|\n");
+  std::printf(
+      "%zu sentences of %s, batch %zu, teacher on %s, student on cpu, %d threads (each "
+      "model: one untimed batch, then the mean of whole passes over at least 1 s)\n\n",
+      data.examples.size(), f.data.c_str(), f.batch, f.device.c_str(), at::get_num_threads());
+  std::printf(
+      "| model | parameters | without embeddings | seconds per pass | passes | sentences/s |\n");
+  std::printf("|---|---|---|---|---|---|\n");
   print_row("teacher (BERT)", teacher);
   print_row("student (BiLSTM)", student);
   std::printf(

@@ -13,7 +13,8 @@ namespace b2b {
 
 struct ModelSpeed {
   int64_t parameters = 0, parameters_without_embeddings = 0;
-  double seconds = 0;  // tokenization and forward passes over every sentence
+  double seconds = 0;  // one pass (tokenization, forward passes) over every sentence: the mean
+  size_t passes = 0;   // how many timed passes the mean is over
   size_t sentences = 0;
   std::vector<int> predicted;  // the argmax of each row of logits, in input order
   double sentences_per_second() const { return seconds > 0 ? sentences / seconds : 0; }
