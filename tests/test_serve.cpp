@@ -15,6 +15,7 @@
 
 #include "serve/micro_batcher.h"
 #include "serve/server.h"
+#include "server_process.h"
 #include "test_util.h"
 #include "util/atomic_file.h"
 
@@ -184,54 +185,6 @@ TEST(PredictRequestTest, RefusesMalformedBodiesWith400) {
   }
 }
 
-// `bert2bilstm serve` (or another server program) as a child process, on a port the system
-// picks.
-class ServerProcess {
- public:
-  explicit ServerProcess(const std::string& args,
-                         const std::string& program = std::string(B2B_BINARY) + " serve") {
-    int out[2];
-    if (pipe(out) != 0) throw std::runtime_error("pipe");
-    pid_ = fork();
-    if (pid_ == 0) {
-      dup2(out[1], STDOUT_FILENO);
-      close(out[0]);
-      const std::string command = program + " --port 0 " + args;
-      execl("/bin/sh", "sh", "-c", ("exec " + command).c_str(), static_cast<char*>(nullptr));
-      _exit(127);
-    }
-    close(out[1]);
-    std::string line;
-    char c;
-    while (read(out[0], &c, 1) == 1 && c != '\n') line += c;
-    close(out[0]);
-    const size_t colon = line.rfind(':');
-    if (line.rfind("listening on http://127.0.0.1:", 0) == 0 && colon != std::string::npos)
-      port_ = std::stoi(line.substr(colon + 1));
-  }
-  ~ServerProcess() {
-    if (pid_ > 0 && !stopped_) {
-      kill(pid_, SIGKILL);
-      waitpid(pid_, nullptr, 0);
-    }
-  }
-  int port() const { return port_; }
-  pid_t pid() const { return pid_; }
-  // SIGTERM, then the exit status (-1 if it did not end by itself).
-  int terminate() {
-    kill(pid_, SIGTERM);
-    int status = 0;
-    waitpid(pid_, &status, 0);
-    stopped_ = true;
-    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  }
-
- private:
-  pid_t pid_ = -1;
-  int port_ = 0;
-  bool stopped_ = false;
-};
-
 std::vector<Json> predict_json_lines(const std::string& model, const std::string& sentences) {
   const auto result = test::run_cli("predict --json --model " + model, sentences);
   EXPECT_EQ(result.exit_code, 0) << result.err;
@@ -273,7 +226,7 @@ TEST(ServeTest, AnswersLikePredictRefusesBadRequestsAndStopsOnSigterm) {
                     " --epochs 2 --patience 0 --hidden 32 --fc 32 --embedding-dim 32 --threads 2");
   ASSERT_EQ(trained.exit_code, 0) << trained.err;
 
-  ServerProcess server("--model " + model + " --max-body-bytes 4096 --threads 1");
+  test::ServerProcess server("--model " + model + " --max-body-bytes 4096 --threads 1");
   ASSERT_GT(server.port(), 0) << "the server did not print its port";
   httplib::Client client("127.0.0.1", server.port());
   const std::vector<std::string> sentences = {"a gripping , funny and moving film",
@@ -339,7 +292,7 @@ TEST(ServeTest, AnswersLikePredictRefusesBadRequestsAndStopsOnSigterm) {
   EXPECT_EQ(server.terminate(), 0);
 
   // bert2bilstm-serve, the same server without libtorch: the same answers, no libtorch mapped.
-  ServerProcess lean("--model " + model + " --threads 1", B2B_SERVE_BINARY);
+  test::ServerProcess lean("--model " + model + " --threads 1", B2B_SERVE_BINARY);
   ASSERT_GT(lean.port(), 0) << "bert2bilstm-serve did not print its port";
   httplib::Client lean_client("127.0.0.1", lean.port());
   const auto answered =

@@ -90,7 +90,8 @@ void configure_serve(CLI::App& app) {
   cmd->add_option("--threads", o.threads,
                   "model threads, each computing its own batch (default: all cores)");
   cmd->add_option("--http-threads", o.http_threads,
-                  "connection threads (default 128; a kept-alive connection holds one)");
+                  "most connection threads (default 4096): a connection holds one while open, "
+                  "and more connections wait");
   cmd->add_option("--max-batch", o.max_batch, "sentences per forward pass")->capture_default_str();
   cmd->add_option("--max-wait-ms", o.max_wait_ms,
                   "longest wait for a batch to fill while requests are arriving")
@@ -102,7 +103,17 @@ void configure_serve(CLI::App& app) {
   cmd->add_option("--max-words", flags->max_words,
                   "words read per text, the first ones (0: no limit)")
       ->capture_default_str();
-  cmd->add_option("--max-body-bytes", o.max_body_bytes, "larger bodies get 413")
+  cmd->add_option("--max-body-bytes", o.max_body_bytes,
+                  "larger bodies get 413 before they are read; bodies without a length "
+                  "(chunked) get 411")
+      ->capture_default_str()
+      ->check(positive_integer());
+  cmd->add_option("--max-texts", o.limits.max_texts,
+                  "texts (or pairs) in one request; more get 413")
+      ->capture_default_str()
+      ->check(positive_integer());
+  cmd->add_option("--max-text-bytes", o.limits.max_text_bytes,
+                  "bytes of one text; longer texts get 413 (--max-words cuts shorter ones)")
       ->capture_default_str()
       ->check(positive_integer());
   cmd->final_callback([flags] { run(*flags); });

@@ -3,12 +3,16 @@
 #include <arpa/inet.h>
 #include <httplib.h>
 #include <netinet/in.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 
 #include <atomic>
 #include <cctype>
 #include <cmath>
+#include <condition_variable>
+#include <deque>
 #include <filesystem>
+#include <mutex>
 #include <thread>
 
 #include "api/prediction_json.h"
@@ -150,7 +154,8 @@ bool is_json_content_type(std::string type) {
 
 }  // namespace
 
-PredictRequest parse_predict_request(const std::string& body, const TaskSpec& task) {
+PredictRequest parse_predict_request(const std::string& body, const TaskSpec& task,
+                                     const RequestLimits& limits) {
   if (!is_valid_utf8(body)) throw RequestError(400, "the body is not valid UTF-8");
   Json json;
   try {
@@ -164,6 +169,20 @@ PredictRequest parse_predict_request(const std::string& body, const TaskSpec& ta
     parse_pairs(json, request);
   } else {
     parse_single(json, request);
+  }
+  if (request.examples.size() > limits.max_texts) {
+    throw RequestError(413, std::to_string(request.examples.size()) +
+                                " texts in one request; at most " +
+                                std::to_string(limits.max_texts) + " (see --max-texts)");
+  }
+  for (size_t i = 0; i < request.examples.size(); ++i) {
+    const Example& e = request.examples[i];
+    const size_t bytes = std::max(e.text_a.size(), e.text_b.size());
+    if (bytes > limits.max_text_bytes) {
+      throw RequestError(413, "text " + std::to_string(i) + " has " + std::to_string(bytes) +
+                                  " bytes; at most " + std::to_string(limits.max_text_bytes) +
+                                  " (see --max-text-bytes)");
+    }
   }
   return request;
 }
@@ -209,29 +228,108 @@ struct PredictionServer::Impl {
   std::atomic<bool> stopping{false};
 };
 
-// httplib runs each connection (its kept-alive requests) as one task: counting the running
-// tasks tells the batcher how many clients may be sending.
-class ClientCountingPool : public httplib::ThreadPool {
+// httplib runs each connection (its kept-alive requests) as one task on a thread of this
+// pool. A connection that sends nothing holds its thread until httplib's read timeout, so a
+// fixed pool lets a few hundred idle connections (a slowloris client) starve everyone else:
+// this pool starts a thread for each connection it cannot give to an idle one, up to `limit`
+// threads (then connections wait their turn), and a thread left idle for kIdleSeconds ends
+// (after 1,000 idle connections the server held 157 MB instead of 55). It also counts the
+// running connections for the batcher: how many clients may be sending.
+class ConnectionPool : public httplib::TaskQueue {
  public:
-  ClientCountingPool(size_t threads, MicroBatcher& batcher)
-      : httplib::ThreadPool(threads), batcher_(batcher) {}
+  ConnectionPool(size_t limit, MicroBatcher& batcher) : limit_(limit), batcher_(batcher) {}
+  ~ConnectionPool() override { shutdown(); }
+
   void enqueue(std::function<void()> connection) override {
-    httplib::ThreadPool::enqueue([this, connection = std::move(connection)] {
-      batcher_.client_connected();
-      connection();
-      batcher_.client_disconnected();
-    });
+    std::unique_lock<std::mutex> lock(mutex_);
+    waiting_.push_back(std::move(connection));
+    if (waiting_.size() > idle_ && running_ < limit_) {
+      try {
+        std::thread([this] { work(); }).detach();
+        ++running_;
+      } catch (const std::system_error&) {
+        // No more threads from the system: the connection waits for a running one.
+      }
+    }
+    lock.unlock();
+    ready_.notify_one();
+  }
+
+  void shutdown() override {
+    std::unique_lock<std::mutex> lock(mutex_);
+    stopping_ = true;
+    ready_.notify_all();
+    ended_.wait(lock, [this] { return running_ == 0; });
   }
 
  private:
+  static constexpr int kIdleSeconds = 10;
+
+  void work() {
+    std::unique_lock<std::mutex> lock(mutex_);
+    for (;;) {
+      ++idle_;
+      const bool woken = ready_.wait_for(lock, std::chrono::seconds(kIdleSeconds),
+                                         [this] { return stopping_ || !waiting_.empty(); });
+      --idle_;
+      if (!woken || waiting_.empty()) break;  // idle too long, or stopping with nothing left
+      std::function<void()> connection = std::move(waiting_.front());
+      waiting_.pop_front();
+      lock.unlock();
+      batcher_.client_connected();
+      connection();
+      batcher_.client_disconnected();
+      lock.lock();
+    }
+    --running_;
+    // Wakes shutdown() only once this thread no longer touches the pool.
+    std::notify_all_at_thread_exit(ended_, std::move(lock));
+  }
+
+  const size_t limit_;
   MicroBatcher& batcher_;
+  std::mutex mutex_;
+  std::condition_variable ready_, ended_;
+  std::deque<std::function<void()>> waiting_;
+  size_t running_ = 0, idle_ = 0;
+  bool stopping_ = false;
 };
+
+// Refuses a /predict body before httplib reads it: a declared length over the limit (413) and
+// bodies without a length (chunked: 411), whose size is known only once read.
+bool refuse_body_early(const httplib::Request& req, httplib::Response& res, size_t max_bytes) {
+  if (req.method != "POST") return false;
+  if (req.has_header("Transfer-Encoding")) {
+    send_error(res, 411, "send the body with a Content-Length (chunked bodies are not read)");
+  } else if (const std::string length = req.get_header_value("Content-Length");
+             length.find_first_not_of("0123456789") != std::string::npos) {
+    send_error(res, 400, "Content-Length is not a number");
+  } else if (length.size() > 18 || (!length.empty() && std::stoull(length) > max_bytes)) {
+    send_error(res, 413,
+               "request body of " + length + " bytes; at most " + std::to_string(max_bytes) +
+                   " (see --max-body-bytes)");
+  } else {
+    return false;
+  }
+  res.set_header("Connection", "close");
+  return true;
+}
+
+// More connections than the default limit of open files (often 1,024) need a higher one: the
+// soft limit goes up to the hard limit.
+void raise_open_file_limit() {
+  rlimit limit{};
+  if (getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < limit.rlim_max) {
+    limit.rlim_cur = limit.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &limit);
+  }
+}
 
 void PredictionServer::Impl::predict(const httplib::Request& req, httplib::Response& res) {
   try {
     if (!is_json_content_type(req.get_header_value("Content-Type")))
       throw RequestError(415, status_text(415));
-    PredictRequest request = parse_predict_request(req.body, model->config().task);
+    PredictRequest request = parse_predict_request(req.body, model->config().task, options.limits);
     const size_t n = request.examples.size();
     std::vector<EncodedExample> encoded = model->encode(request.examples);
     // A text without words is read as one unknown word (as in training): the answer says so.
@@ -265,9 +363,14 @@ void PredictionServer::Impl::predict(const httplib::Request& req, httplib::Respo
 }
 
 void PredictionServer::Impl::route() {
-  const int threads = options.http_threads > 0 ? options.http_threads : 128;
-  http.new_task_queue = [this, threads] { return new ClientCountingPool(threads, batcher); };
+  const size_t threads = options.http_threads > 0 ? options.http_threads : 4096;
+  http.new_task_queue = [this, threads] { return new ConnectionPool(threads, batcher); };
   http.set_payload_max_length(options.max_body_bytes);
+  http.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
+    return refuse_body_early(req, res, options.max_body_bytes)
+               ? httplib::Server::HandlerResponse::Handled
+               : httplib::Server::HandlerResponse::Unhandled;
+  });
   http.set_keep_alive_max_count(1000);
   http.set_tcp_nodelay(true);
   http.Post("/predict",
@@ -306,6 +409,7 @@ PredictionServer::~PredictionServer() = default;
 
 int PredictionServer::bind() {
   const auto& o = impl_->options;
+  raise_open_file_limit();
   const int port = o.port == 0 ? impl_->http.bind_to_any_port(o.host)
                                : (impl_->http.bind_to_port(o.host, o.port) ? o.port : -1);
   if (port > 0) widen_listen_backlog(port);

@@ -12,6 +12,12 @@
 
 namespace b2b {
 
+// What one /predict request may hold; more gets 413 before any text is tokenized.
+struct RequestLimits {
+  size_t max_texts = 1000;         // texts (or pairs) in one request
+  size_t max_text_bytes = 100000;  // bytes of one text (a 512-word text is about 3 KB)
+};
+
 struct ServeOptions {
   std::string host = "127.0.0.1";
   int port = 8080;       // 0: any free port (bind() says which)
@@ -20,6 +26,7 @@ struct ServeOptions {
   size_t max_batch = 64;
   double max_wait_ms = 2;
   size_t max_body_bytes = 1 << 20;
+  RequestLimits limits;
 };
 
 // A request the server refuses: HTTP status and message.
@@ -37,7 +44,8 @@ struct PredictRequest {
   std::vector<Example> examples;
   bool list = false;
 };
-PredictRequest parse_predict_request(const std::string& body, const TaskSpec& task);
+PredictRequest parse_predict_request(const std::string& body, const TaskSpec& task,
+                                     const RequestLimits& limits = {});
 
 class PredictionServer {
  public:

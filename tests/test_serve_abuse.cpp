@@ -1,0 +1,284 @@
+// The server under abuse, against the real `bert2bilstm-serve` on a loopback port: idle
+// connections (slowloris), oversized and length-less bodies, deeply nested JSON, huge lists,
+// very long texts, invalid UTF-8, and a minute of load with malformed requests mixed in.
+// The suite runs as one process (one ctest): one student, one server for all of it.
+#include <arpa/inet.h>
+#include <gtest/gtest.h>
+#include <httplib.h>
+#include <netinet/in.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <fstream>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <thread>
+
+#include "server_process.h"
+#include "test_util.h"
+#include "util/atomic_file.h"
+
+namespace b2b {
+namespace {
+
+using Json = nlohmann::json;
+using Clock = std::chrono::steady_clock;
+
+double ms_since(Clock::time_point start) {
+  return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
+}
+
+// A plain TCP connection to the server, for what an HTTP client library would not send.
+class RawConnection {
+ public:
+  explicit RawConnection(int port) {
+    fd_ = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_port = htons(static_cast<uint16_t>(port));
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (fd_ < 0 || connect(fd_, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0) {
+      if (fd_ >= 0) close(fd_);
+      fd_ = -1;
+    }
+  }
+  ~RawConnection() {
+    if (fd_ >= 0) close(fd_);
+  }
+  RawConnection(const RawConnection&) = delete;
+  RawConnection& operator=(const RawConnection&) = delete;
+  bool ok() const { return fd_ >= 0; }
+  bool send(const std::string& bytes) {
+    return ::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL) ==
+           static_cast<ssize_t>(bytes.size());
+  }
+  // What the server sends until it closes or `seconds` pass.
+  std::string receive(int seconds) {
+    timeval timeout{seconds, 0};
+    setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
+    std::string out;
+    char buffer[4096];
+    for (ssize_t n; (n = recv(fd_, buffer, sizeof buffer, 0)) > 0;) {
+      out.append(buffer, static_cast<size_t>(n));
+      if (out.find("\r\n\r\n") != std::string::npos && out.find("}") != std::string::npos) break;
+    }
+    return out;
+  }
+
+ private:
+  int fd_ = -1;
+};
+
+size_t resident_kb(pid_t pid) {
+  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
+  std::string line;
+  while (std::getline(status, line))
+    if (line.rfind("VmRSS:", 0) == 0) return std::stoul(line.substr(6));
+  return 0;
+}
+
+// Lets this process hold `needed` sockets; false when the system allows fewer.
+bool allow_open_files(rlim_t needed) {
+  rlimit limit{};
+  if (getrlimit(RLIMIT_NOFILE, &limit) != 0) return false;
+  if (limit.rlim_cur < needed) {
+    limit.rlim_cur = std::min(limit.rlim_max, needed);
+    setrlimit(RLIMIT_NOFILE, &limit);
+  }
+  return getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur >= needed;
+}
+
+class ServeAbuseTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    dir_ = new test::TempDir();
+    std::istringstream rows(read_file(test::shared("data/glue/SST-2/train.tsv")));
+    std::string line, head;
+    for (int i = 0; i <= 1000 && std::getline(rows, line); ++i) head += line + "\n";
+    const auto trained = test::run_cli(
+        "student train --task sst2 --train " + dir_->write("train.tsv", head) + " --dev " +
+        dir_->write("dev.tsv", head.substr(0, head.find('\n', 2000) + 1)) + " --out " +
+        dir_->path("student") +
+        " --epochs 1 --patience 0 --hidden 16 --fc 16 --embedding-dim 16 --threads 1");
+    ASSERT_EQ(trained.exit_code, 0) << trained.err;
+    server_ = new test::ServerProcess("--model " + dir_->path("student") + " --threads 1",
+                                      B2B_SERVE_BINARY);
+    ASSERT_GT(server_->port(), 0) << "bert2bilstm-serve did not print its port";
+  }
+  static void TearDownTestSuite() {
+    delete server_;
+    delete dir_;
+  }
+  void SetUp() override {
+    if (!server_ || server_->port() <= 0) GTEST_SKIP() << "the server did not start";
+  }
+  static int port() { return server_->port(); }
+  static httplib::Result post(const std::string& body,
+                              const std::string& type = "application/json") {
+    httplib::Client client("127.0.0.1", port());
+    client.set_read_timeout(30, 0);
+    return client.Post("/predict", body, type);
+  }
+
+  static test::TempDir* dir_;
+  static test::ServerProcess* server_;
+};
+test::TempDir* ServeAbuseTest::dir_ = nullptr;
+test::ServerProcess* ServeAbuseTest::server_ = nullptr;
+
+void expect_status(const httplib::Result& result, int status, const std::string& needle = "") {
+  ASSERT_TRUE(result) << "no answer (" << httplib::to_string(result.error()) << ")";
+  EXPECT_EQ(result->status, status) << result->body.substr(0, 300);
+  const Json body = Json::parse(result->body, nullptr, false);
+  ASSERT_TRUE(body.is_object() && body.contains("error")) << result->body.substr(0, 300);
+  EXPECT_NE(body["error"].get<std::string>().find(needle), std::string::npos) << body["error"];
+}
+
+TEST_F(ServeAbuseTest, AThousandIdleConnectionsDoNotKeepOthersWaiting) {
+  if (!allow_open_files(1200)) GTEST_SKIP() << "this system allows fewer than 1,200 open files";
+  std::vector<std::unique_ptr<RawConnection>> idle;
+  for (int i = 0; i < 1000; ++i) {
+    idle.push_back(std::make_unique<RawConnection>(port()));
+    ASSERT_TRUE(idle.back()->ok()) << "connection " << i;
+    // A tenth of them start a request and never finish its headers.
+    if (i % 10 == 0) idle.back()->send("POST /predict HTTP/1.1\r\nHost: x\r\nContent-Ty");
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));  // all accepted by now
+  std::vector<double> latencies;
+  for (int i = 0; i < 5; ++i) {
+    const auto start = Clock::now();
+    const auto answer = post(R"({"text": "a gripping film"})");
+    latencies.push_back(ms_since(start));
+    ASSERT_TRUE(answer) << "no answer beside 1,000 idle connections";
+    EXPECT_EQ(answer->status, 200) << answer->body;
+  }
+  std::sort(latencies.begin(), latencies.end());
+  EXPECT_LT(latencies[2], 100) << "median answer time beside 1,000 idle connections (ms)";
+}
+
+TEST_F(ServeAbuseTest, AHundredMegabyteBodyIsRefusedBeforeItIsSent) {
+  RawConnection connection(port());
+  ASSERT_TRUE(connection.ok());
+  // Only the headers: the answer must come without a byte of the body.
+  ASSERT_TRUE(
+      connection.send("POST /predict HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                      "Content-Length: 100000000\r\n\r\n"));
+  const std::string answer = connection.receive(5);
+  EXPECT_EQ(answer.rfind("HTTP/1.1 413", 0), 0u) << answer;
+  EXPECT_NE(answer.find("at most 1048576"), std::string::npos) << answer;
+}
+
+TEST_F(ServeAbuseTest, ABodyWithoutALengthIsRefused) {
+  RawConnection connection(port());
+  ASSERT_TRUE(connection.ok());
+  ASSERT_TRUE(
+      connection.send("POST /predict HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                      "Transfer-Encoding: chunked\r\n\r\n10\r\n{\"text\": \"good\"}\r\n"));
+  const std::string answer = connection.receive(5);
+  EXPECT_EQ(answer.rfind("HTTP/1.1 411", 0), 0u) << answer;
+}
+
+TEST_F(ServeAbuseTest, HostileBodiesGetClientErrors) {
+  const std::string deep = std::string(100000, '[') + std::string(100000, ']');
+  expect_status(post(deep), 400, "must be a JSON object");
+  expect_status(post("{\"text\": " + deep + "}"), 400, "must be a string");
+  const std::string deep_objects = [] {
+    std::string s;
+    for (int i = 0; i < 100000; ++i) s += "{\"a\":";
+    return s + "1" + std::string(100000, '}');
+  }();
+  expect_status(post(deep_objects), 400, "missing field");
+  expect_status(post(std::string(100000, '[')), 400, "invalid JSON");
+
+  Json many = {{"texts", Json::array()}};
+  for (int i = 0; i < 100000; ++i) many["texts"].push_back("a");
+  expect_status(post(many.dump()), 413, "100000 texts in one request; at most 1000");
+
+  std::string long_text;
+  while (long_text.size() < 1000000) long_text += "word ";
+  expect_status(post(Json{{"text", long_text}}.dump()), 413, "at most 100000");
+  expect_status(post(Json{{"texts", {"fine", long_text}}}.dump()), 413, "text 1 has");
+
+  expect_status(post("{\"text\": \"caf\xc3\"}"), 400, "not valid UTF-8");
+  expect_status(post("{\"text\": \"\xed\xa0\x80\"}"), 400, "not valid UTF-8");  // a surrogate
+  expect_status(post(R"({"text": "\ud800"})"), 400, "invalid JSON");            // a lone escape
+  expect_status(post("\xef\xbb\xbf{\"text\": 1}"), 400, "");
+
+  // Still answering.
+  const auto fine = post(R"({"text": "a gripping film"})");
+  ASSERT_TRUE(fine);
+  EXPECT_EQ(fine->status, 200);
+}
+
+TEST_F(ServeAbuseTest, LoadWithMalformedRequestsMixedInGetsNo5xxAndMemoryStaysFlat) {
+  const char* env = std::getenv("B2B_ABUSE_SECONDS");
+  const int seconds = env ? std::max(5, std::atoi(env)) : 60;
+  const std::vector<std::pair<std::string, std::string>> malformed = {
+      {"{\"text\": ", "application/json"},
+      {R"({"text": 5})", "application/json"},
+      {R"({"texts": []})", "application/json"},
+      {"{\"text\": \"\xff\xfe\"}", "application/json"},
+      {R"({"text": "x"})", "text/plain"},
+      {R"(["a", "b"])", "application/json"},
+      {std::string(20000, '[') + std::string(20000, ']'), "application/json"},
+  };
+  const std::vector<std::string> sentences = {"a gripping , funny and moving film",
+                                              "dull , lifeless and far too long", "", "not bad"};
+  std::atomic<bool> stop{false};
+  std::atomic<size_t> answered{0}, server_errors{0}, failures{0}, refused{0};
+  std::vector<std::thread> clients;
+  for (int t = 0; t < 64; ++t) {
+    clients.emplace_back([&, t] {
+      httplib::Client client("127.0.0.1", port());
+      client.set_read_timeout(30, 0);
+      for (size_t i = t; !stop; ++i) {
+        auto request = [&]() -> httplib::Result {
+          if (i % 4 == 3) {
+            const auto& [body, type] = malformed[(i / 4) % malformed.size()];
+            return client.Post("/predict", body, type);
+          }
+          if (i % 16 == 1)
+            return client.Post("/predict", Json{{"texts", sentences}}.dump(), "application/json");
+          return client.Post("/predict", Json{{"text", sentences[i % sentences.size()]}}.dump(),
+                             "application/json");
+        };
+        const httplib::Result result = request();
+        if (!result) {
+          ++failures;
+          continue;
+        }
+        ++answered;
+        if (result->status >= 500) ++server_errors;
+        if (result->status >= 400 && result->status < 500) ++refused;
+      }
+    });
+  }
+  std::vector<size_t> rss;  // one sample a second
+  for (int s = 0; s < seconds; ++s) {
+    std::this_thread::sleep_for(std::chrono::seconds(1));
+    rss.push_back(resident_kb(server_->pid()));
+  }
+  stop = true;
+  for (auto& c : clients) c.join();
+  EXPECT_EQ(server_errors, 0u);
+  EXPECT_EQ(failures, 0u) << "requests without an answer";
+  EXPECT_GT(answered, 1000u);
+  EXPECT_GT(refused, answered / 8);  // the malformed quarter got 4xx
+  // Flat: the last seconds hold no more than 10% over the largest sample of the early ones
+  // (after the first allocations of 64 connections).
+  const size_t early =
+      *std::max_element(rss.begin() + 2, rss.begin() + std::min<size_t>(rss.size(), 10));
+  const size_t late = *std::max_element(rss.end() - 3, rss.end());
+  std::string trace;
+  for (size_t kb : rss) trace += std::to_string(kb / 1024) + " ";
+  EXPECT_LE(late, early + early / 10) << "resident MB, one sample a second: " << trace;
+  std::printf("%zu answers in %d s (%zu refused with 4xx); resident MB each second: %s\n",
+              answered.load(), seconds, refused.load(), trace.c_str());
+}
+
+}  // namespace
+}  // namespace b2b
