@@ -2,11 +2,15 @@
 // stages skipped, the result complete; `bench` and `report` over finished runs.
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <nlohmann/json.hpp>
+#include <random>
 #include <sstream>
 #include <thread>
 
@@ -14,6 +18,7 @@
 #include "pos/tagger.h"
 #include "test_util.h"
 #include "util/atomic_file.h"
+#include "util/directory_lock.h"
 
 namespace b2b {
 namespace {
@@ -169,6 +174,143 @@ TEST(Distill, StopsAfterLabelingAndAnotherRunFinishesThenBenchAndReportUseIt) {
   const auto missing = run_cli("report --runs " + out + " " + dir.path("data"));
   EXPECT_NE(missing.exit_code, 0);
   EXPECT_NE(missing.err.find(dir.path("data") + "/report.json"), std::string::npos) << missing.err;
+}
+
+// `bert2bilstm <args>` in the background, its stderr to `log`; returns its process id.
+pid_t start_cli(const std::string& args, const std::string& log) {
+  const pid_t pid = fork();
+  if (pid == 0) {
+    const std::string command =
+        "exec " + std::string(B2B_BINARY) + " " + args + " > /dev/null 2> " + log;
+    execl("/bin/sh", "sh", "-c", command.c_str(), static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  return pid;
+}
+
+// A file that may not exist yet, as "".
+std::string read_if_there(const std::string& path) {
+  return fs::exists(path) ? read_file(path) : std::string();
+}
+
+// The stage names the manifest records as finished.
+std::vector<std::string> finished_stages(const std::string& out) {
+  std::vector<std::string> names;
+  if (!fs::exists(out + "/manifest.json")) return names;
+  const auto manifest = nlohmann::json::parse(read_file(out + "/manifest.json"));
+  for (auto it = manifest.begin(); it != manifest.end(); ++it) names.push_back(it.key());
+  return names;
+}
+
+// Every file under `dir`, relative, in order (the lock file aside).
+std::vector<std::string> files_under(const std::string& dir) {
+  std::vector<std::string> files;
+  for (const auto& entry : fs::recursive_directory_iterator(dir)) {
+    const std::string name = fs::relative(entry.path(), dir).string();
+    if (entry.is_regular_file() && name != ".lock") files.push_back(name);
+  }
+  std::sort(files.begin(), files.end());
+  return files;
+}
+
+// issue 17: SIGKILL at ten random moments, two inside each stage, a rerun after each: the run
+// finishes with the artifacts of an uninterrupted run, byte for byte, and no finished stage
+// runs again.
+TEST(Distill, KilledAtTenRandomMomentsFinishesWithTheArtifactsOfAnUninterruptedRun) {
+  test::TempDir dir;
+  write_distill_inputs(dir, 150);
+  const std::string common = "distill --task sst2 --data " + dir.path("data") + " --teacher " +
+                             shared("fixtures/bert/tiny-sst2-f32") + " --pos-model " +
+                             dir.path("tagger.pos") +
+                             " --n-iter 3 --label-chunk-rows 40 --label-batch 8 --epochs 2 "
+                             "--hidden 16 --fc 16 --threads 1 --out ";
+  const std::string reference = dir.path("reference"), out = dir.path("run");
+  const auto uninterrupted = run_cli(common + reference);
+  ASSERT_EQ(uninterrupted.exit_code, 0) << uninterrupted.err;
+  const auto manifest = nlohmann::json::parse(read_file(reference + "/manifest.json"));
+
+  std::mt19937 rng(17);
+  const std::vector<std::string> stages = {"augment", "label", "student", "baseline", "report"};
+  std::vector<std::string> interrupted;
+  for (int kill_number = 0; kill_number < 10; ++kill_number) {
+    const std::string stage = stages[kill_number / 2];
+    const double stage_seconds = manifest[stage]["seconds"].get<double>();
+    const double delay = std::uniform_real_distribution<double>(0, stage_seconds)(rng);
+    const std::vector<std::string> done = finished_stages(out);
+    const std::string log = dir.path("log" + std::to_string(kill_number));
+    const pid_t pid = start_cli(common + out, log);
+    // Wait for the stage to start (or the run to end), then for the random delay.
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
+    int status = 0;
+    bool ended = false;
+    while (std::chrono::steady_clock::now() < deadline && !ended &&
+           read_if_there(log).find("stage " + stage + ": running") == std::string::npos) {
+      ended = waitpid(pid, &status, WNOHANG) == pid;
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    }
+    if (!ended) {
+      std::this_thread::sleep_for(std::chrono::duration<double>(delay));
+      kill(pid, SIGKILL);
+      waitpid(pid, &status, 0);
+    }
+    const std::string text = read_file(log);
+    if (WIFSIGNALED(status)) {
+      const size_t last = text.rfind(": running");
+      interrupted.push_back(
+          last == std::string::npos
+              ? "start"
+              : text.substr(text.rfind("stage ", last) + 6, last - text.rfind("stage ", last) - 6));
+    }
+    for (const auto& name : done) {
+      EXPECT_NE(text.find("stage " + name + ": up to date, skipped"), std::string::npos)
+          << "kill " << kill_number << ": finished stage " << name << " ran again\n"
+          << text;
+    }
+  }
+  const std::vector<std::string> done = finished_stages(out);
+  const auto finished = run_cli(common + out);
+  ASSERT_EQ(finished.exit_code, 0) << finished.err;
+  for (const auto& name : done) {
+    EXPECT_NE(finished.err.find("stage " + name + ": up to date, skipped"), std::string::npos)
+        << name << "\n"
+        << finished.err;
+  }
+  std::string trace;
+  for (const auto& stage : interrupted) trace += stage + " ";
+  std::printf("killed in: %s\n", trace.c_str());
+  EXPECT_GE(interrupted.size(), 8u) << trace;  // a kill can come after its run has ended
+
+  // The same files, and the same bytes wherever the stage is deterministic (all but the
+  // report's timings and the configs' epoch times).
+  EXPECT_EQ(files_under(out), files_under(reference));
+  for (const char* f : {"transfer.tsv", "transfer.labeled.tsv", "student/model.safetensors",
+                        "student/vocab.txt", "baseline/model.safetensors", "baseline/vocab.txt"}) {
+    EXPECT_TRUE(read_file(out + "/" + f) == read_file(reference + "/" + f)) << f;
+  }
+  const auto a = nlohmann::json::parse(read_file(out + "/report.json"));
+  const auto b = nlohmann::json::parse(read_file(reference + "/report.json"));
+  for (size_t m = 0; m < 3; ++m)
+    EXPECT_EQ(a["models"][m]["metrics"], b["models"][m]["metrics"]) << m;
+}
+
+// issue 17: a second distill on a directory in use stops with one clear error.
+TEST(Distill, ASecondRunOnTheSameDirectoryStopsWithALockError) {
+  test::TempDir dir;
+  write_distill_inputs(dir, 50);
+  fs::create_directories(dir.path("run"));
+  const DirectoryLock held(dir.path("run"));  // as a first run would hold it
+  const auto second =
+      run_cli("distill --task sst2 --data " + dir.path("data") + " --teacher " +
+              shared("fixtures/bert/tiny-sst2-f32") + " --pos-model " + dir.path("tagger.pos") +
+              " --epochs 1 --hidden 16 --fc 16 --threads 1 --out " + dir.path("run"));
+  EXPECT_NE(second.exit_code, 0);
+  EXPECT_EQ(std::count(second.err.begin(), second.err.end(), '\n'), 1) << second.err;
+  EXPECT_NE(second.err.find(dir.path("run") + ": another run is using this directory (process " +
+                            std::to_string(getpid()) + ")"),
+            std::string::npos)
+      << second.err;
+  EXPECT_FALSE(fs::exists(dir.path("run/manifest.json")));
+  EXPECT_FALSE(fs::exists(dir.path("run/transfer.tsv")));
 }
 
 // issue 15: runs that differ only by --student-seed are summarized as mean ± sd (min-max).

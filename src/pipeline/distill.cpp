@@ -15,6 +15,7 @@
 #include "teacher/inference.h"
 #include "teacher/labeler.h"
 #include "util/atomic_file.h"
+#include "util/directory_lock.h"
 #include "util/error.h"
 #include "util/shuffle.h"
 
@@ -102,6 +103,7 @@ bool run_distill(DistillSpec spec) {
   usable_max_length(spec.label.max_length, read_bert_config(spec.teacher_dir));
   if (spec.augment.n_iter < 0) spec.augment.n_iter = default_n_iter(spec.task);
   fs::create_directories(spec.out_dir);
+  const DirectoryLock lock(spec.out_dir);  // a second distill on this directory stops here
   const std::string dir = spec.out_dir;
   Manifest manifest(dir + "/manifest.json");
   bool forcing = false;

@@ -95,6 +95,10 @@ TrainResult run_student_training(StudentRunSpec s) {
     embedding_dim = vectors.dim;
   }
   const StudentConfig config = make_config(s, vocab, embedding_dim);
+  // The initial weights come from libtorch's generator, which each process seeds at random
+  // unless told: seeded here, a run is reproducible from its --seed (train_student seeds it
+  // again for the batches and dropout).
+  torch::manual_seed(s.options.seed);
   StudentModel model(config);
   if (!s.vectors.empty()) model->set_pretrained_embeddings(embedding_rows(vectors, vocab));
 
