@@ -1,5 +1,6 @@
 #include "cli/app.h"
 
+#include <csignal>
 #include <iostream>
 
 namespace b2b::cli {
@@ -13,6 +14,9 @@ void configure_app(CLI::App& app) {
 }
 
 int run_app(CLI::App& app, int argc, char** argv, std::string (*describe)(const std::exception&)) {
+  // A write past the file-size limit (ulimit -f) then fails with EFBIG, reported like a full
+  // disk, instead of killing the process by SIGXFSZ with a partial file left behind.
+  std::signal(SIGXFSZ, SIG_IGN);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -78,9 +78,8 @@ SplitCounts split_dataset(const std::string& input, const TaskSpec& task,
     f.stream() << records[i] << '\n';
     ++(part[i] == Part::kTrain ? counts.train : part[i] == Part::kDev ? counts.dev : counts.test);
   }
-  train.commit();
-  dev.commit();
-  test.commit();
+  for (AtomicFile* f : {&train, &dev, &test}) f->close();  // all written before any is renamed
+  for (AtomicFile* f : {&train, &dev, &test}) f->commit();
   return counts;
 }
 

@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -95,11 +96,16 @@ std::string format_rows(const TaskSpec& task, const Dataset& data, size_t begin,
 
 void append_and_sync(const std::string& path, const std::string& text, const std::string& display) {
   FILE* f = std::fopen(path.c_str(), "ab");
-  if (f == nullptr) fail_file(display, "cannot write");
+  if (f == nullptr) fail_file(display, std::string("cannot write: ") + std::strerror(errno));
+  errno = 0;
   const bool ok = std::fwrite(text.data(), 1, text.size(), f) == text.size() &&
                   std::fflush(f) == 0 && ::fsync(::fileno(f)) == 0;
+  const int error = errno;
   std::fclose(f);
-  if (!ok) fail_file(display, "write failed (disk full?)");
+  if (!ok) {
+    fail_file(display, std::string("write failed: ") +
+                           (error ? std::strerror(error) : "disk full or file too large"));
+  }
 }
 
 }  // namespace

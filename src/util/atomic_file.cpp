@@ -1,5 +1,6 @@
 #include "util/atomic_file.h"
 
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -18,23 +19,78 @@ std::string temp_name(const std::string& path) {
 }
 }  // namespace
 
+FileDescriptorBuffer::FileDescriptorBuffer(int fd) : fd_(fd) {
+  setp(buffer_, buffer_ + sizeof buffer_);
+}
+
+bool FileDescriptorBuffer::write_all(const char* data, size_t n) {
+  while (n > 0 && error_ == 0) {
+    const ssize_t written = ::write(fd_, data, n);
+    if (written < 0) {
+      if (errno != EINTR) error_ = errno;
+      continue;
+    }
+    data += written;
+    n -= static_cast<size_t>(written);
+  }
+  return error_ == 0;
+}
+
+int FileDescriptorBuffer::sync() {
+  const bool ok = write_all(pbase(), static_cast<size_t>(pptr() - pbase()));
+  setp(buffer_, buffer_ + sizeof buffer_);
+  return ok ? 0 : -1;
+}
+
+FileDescriptorBuffer::int_type FileDescriptorBuffer::overflow(int_type c) {
+  if (sync() != 0) return traits_type::eof();
+  if (!traits_type::eq_int_type(c, traits_type::eof())) {
+    *pptr() = traits_type::to_char_type(c);
+    pbump(1);
+  }
+  return traits_type::not_eof(c);
+}
+
+std::streamsize FileDescriptorBuffer::xsputn(const char* data, std::streamsize n) {
+  if (n >= epptr() - pptr()) {  // large writes go straight to the file
+    if (sync() != 0 || !write_all(data, static_cast<size_t>(n))) return 0;
+    return n;
+  }
+  std::memcpy(pptr(), data, static_cast<size_t>(n));
+  pbump(static_cast<int>(n));
+  return n;
+}
+
 AtomicFile::AtomicFile(std::string path) : path_(std::move(path)), temp_path_(temp_name(path_)) {
-  out_.open(temp_path_, std::ios::binary | std::ios::trunc);
-  if (!out_) fail_file(path_, std::string("cannot write: ") + std::strerror(errno));
+  fd_ = ::open(temp_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd_ < 0) fail_file(path_, std::string("cannot write: ") + std::strerror(errno));
+  buffer_ = std::make_unique<FileDescriptorBuffer>(fd_);
+  out_.rdbuf(buffer_.get());
 }
 
 AtomicFile::~AtomicFile() {
+  if (fd_ >= 0) ::close(fd_);
   if (!committed_) {
-    out_.close();
     std::error_code ec;
     fs::remove(temp_path_, ec);
   }
 }
 
-void AtomicFile::commit() {
+void AtomicFile::close() {
+  if (fd_ < 0) return;
   out_.flush();
-  if (!out_) fail_file(path_, "write failed (disk full?)");
-  out_.close();
+  const int error = buffer_->error();
+  if (error != 0 || !out_) {
+    fail_file(path_, std::string("write failed: ") +
+                         (error ? std::strerror(error) : "the output stream failed"));
+  }
+  const int closed = ::close(fd_);
+  fd_ = -1;
+  if (closed != 0) fail_file(path_, std::string("write failed: ") + std::strerror(errno));
+}
+
+void AtomicFile::commit() {
+  close();
   if (std::rename(temp_path_.c_str(), path_.c_str()) != 0) {
     fail_file(path_, std::string("cannot rename into place: ") + std::strerror(errno));
   }

@@ -2,9 +2,30 @@
 // Outputs are written under a temporary name and renamed into place only when complete,
 // so a killed run never leaves a truncated file that looks finished.
 #include <fstream>
+#include <memory>
+#include <streambuf>
 #include <string>
 
 namespace b2b {
+
+// An output stream buffer over a file descriptor that keeps the first write error (errno):
+// std::ofstream forgets why a write failed (a full disk, a file-size limit).
+class FileDescriptorBuffer : public std::streambuf {
+ public:
+  explicit FileDescriptorBuffer(int fd);
+  int error() const { return error_; }
+
+ protected:
+  int_type overflow(int_type c) override;
+  std::streamsize xsputn(const char* data, std::streamsize n) override;
+  int sync() override;
+
+ private:
+  bool write_all(const char* data, size_t n);
+  int fd_;
+  int error_ = 0;
+  char buffer_[1 << 16];
+};
 
 class AtomicFile {
  public:
@@ -14,11 +35,17 @@ class AtomicFile {
   AtomicFile& operator=(const AtomicFile&) = delete;
 
   std::ostream& stream() { return out_; }
-  void commit();
+  // Writes out what is buffered and closes the temporary file; throws Error (a full disk, a
+  // file-size limit) naming the final path. Several files that must appear together close
+  // first and commit after, so that a failure leaves none of them renamed.
+  void close();
+  void commit();  // close() if not yet, then the rename into place
 
  private:
   std::string path_, temp_path_;
-  std::ofstream out_;
+  int fd_ = -1;
+  std::unique_ptr<FileDescriptorBuffer> buffer_;
+  std::ostream out_{nullptr};
   bool committed_ = false;
 };
 
