@@ -185,6 +185,22 @@ TEST(PredictRequestTest, RefusesMalformedBodiesWith400) {
   }
 }
 
+// Found by fuzz/predict_request_fuzz.cpp: a number out of range (1e999) made nlohmann-json throw
+// out_of_range, which only parse errors were caught for: the server answered 500 to a bad body.
+TEST(PredictRequestTest, ANumberOutOfRangeIs400NotAServerError) {
+  const TaskSpec task = parse_task("sst2");
+  for (const std::string& body : {std::string(R"({"text": "fine", "n": 1e999})"),
+                                  std::string(R"({"text": "x", "n": -1e400})")}) {
+    try {
+      parse_predict_request(body, task);
+      ADD_FAILURE() << "accepted " << body;
+    } catch (const RequestError& e) {
+      EXPECT_EQ(e.status, 400) << body;
+      EXPECT_NE(std::string(e.what()).find("invalid JSON"), std::string::npos) << e.what();
+    }
+  }
+}
+
 std::vector<Json> predict_json_lines(const std::string& model, const std::string& sentences) {
   const auto result = test::run_cli("predict --json --model " + model, sentences);
   EXPECT_EQ(result.exit_code, 0) << result.err;

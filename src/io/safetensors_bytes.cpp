@@ -68,7 +68,7 @@ std::vector<float> SafetensorsReader::floats(const std::string& name,
   std::vector<float> out(static_cast<size_t>(e.numel()));
   // The format is little-endian, as is every machine this runs on.
   if (e.dtype == "F32") {
-    std::memcpy(out.data(), raw.data(), raw.size());
+    if (!raw.empty()) std::memcpy(out.data(), raw.data(), raw.size());
   } else if (e.dtype == "F16" || e.dtype == "BF16") {
     const bool bf16 = e.dtype == "BF16";
     for (size_t i = 0; i < out.size(); ++i) {

@@ -368,6 +368,7 @@ class Reader {
     if (n > bytes_.size() - pos_) fail_file(path_, "truncated POS model");
   }
   bool done() const { return pos_ == bytes_.size(); }
+  size_t remaining() const { return bytes_.size() - pos_; }
 
  private:
   const std::string& bytes_;
@@ -442,7 +443,9 @@ PosTagger PosTagger::load(const std::string& path) {
     tagger.lexicon_[std::move(word)] = cls;
   }
   const uint64_t nweights = in.get<uint64_t>();
-  in.need(nweights * (sizeof(uint64_t) + ntags * sizeof(float)));
+  // Divided, not multiplied: a forged count must not wrap around to a small size.
+  if (nweights > in.remaining() / (sizeof(uint64_t) + ntags * sizeof(float)))
+    fail_file(path, "truncated POS model");
   tagger.weights_.reserve(nweights);
   for (uint64_t i = 0; i < nweights; ++i) {
     const uint64_t f = in.get<uint64_t>();

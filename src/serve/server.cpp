@@ -160,7 +160,7 @@ PredictRequest parse_predict_request(const std::string& body, const TaskSpec& ta
   Json json;
   try {
     json = Json::parse(body);
-  } catch (const Json::parse_error& e) {
+  } catch (const Json::exception& e) {  // parse errors, and numbers out of range (1e999)
     throw RequestError(400, std::string("invalid JSON: ") + e.what());
   }
   if (!json.is_object()) throw RequestError(400, "the body must be a JSON object");

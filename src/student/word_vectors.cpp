@@ -65,8 +65,9 @@ VectorsFormat detect(std::string_view bytes, const std::string& path) {
   if (first.size() + 1 >= bytes.size())
     fail_file(path, "word vectors file has a header but no vectors");
   const auto record = split_spaces(line_at(bytes, first.size() + 1));
-  const bool text =
-      record.size() == static_cast<size_t>(numbers[1]) + 1 && parse_floats(record, 1, numbers);
+  const bool text = numbers[1] >= 0 && numbers[1] < 1e9 &&
+                    record.size() == static_cast<size_t>(numbers[1]) + 1 &&
+                    parse_floats(record, 1, numbers);
   return text ? VectorsFormat::kWord2VecText : VectorsFormat::kWord2VecBinary;
 }
 
@@ -103,9 +104,12 @@ void read_binary(std::string_view bytes, WordVectors& result, const Vocabulary* 
                  const std::string& path) {
   const std::string_view header = line_at(bytes, 0);
   const auto parts = split_spaces(header);
+  if (parts.size() != 2) fail_file(path, "bad word2vec header '" + std::string(header) + "'");
   const long long count = std::atoll(parts[0].c_str());
   result.dim = std::atoll(parts[1].c_str());
-  if (count <= 0 || result.dim <= 0)
+  // A dimension no vector of this file could have is refused before anything is allocated.
+  if (count <= 0 || result.dim <= 0 ||
+      static_cast<unsigned long long>(result.dim) > bytes.size() / sizeof(float))
     fail_file(path, "bad word2vec header '" + std::string(header) + "'");
   const size_t row_bytes = static_cast<size_t>(result.dim) * sizeof(float);
   size_t pos = header.size() + 1;
