@@ -10,6 +10,7 @@
 #include "io/safetensors_bytes.h"
 #include "pos/tagger.h"
 #include "student/word_vectors.h"
+#include "teacher/bert_config.h"
 #include "test_util.h"
 #include "util/atomic_file.h"
 
@@ -66,6 +67,23 @@ TEST(FuzzRegression, Word2VecBinaryHeadersThatCannotBeTrueAreRefused) {
   const std::string good = dir.write("good.bin", "1 2\n" + row);
   EXPECT_EQ(load_word_vectors(good, VectorsFormat::kWord2VecBinary).vectors.at("the"),
             std::vector<float>({0.5f, 1.0f}));
+}
+
+// config_json_fuzz: a field of the wrong type ("hidden_act": 26) escaped as nlohmann-json's
+// type_error, which named neither the file nor the field's place.
+TEST(FuzzRegression, BertConfigFieldsOfTheWrongTypeNameTheFile) {
+  test::TempDir dir;
+  dir.write("config.json", R"({"hidden_size": 8, "num_attention_heads": 2, "hidden_act": 26})");
+  EXPECT_NE(test::error_of([&] {
+              read_bert_config(dir.path(""));
+            }).find("/config.json: bad BERT config: [json.exception.type_error"),
+            std::string::npos);
+  dir.write("config.json", R"({"hidden_size": 8, "num_attention_heads": 2})");
+  dir.write("tokenizer_config.json", R"({"do_lower_case": "yes"})");
+  EXPECT_NE(test::error_of([&] {
+              read_bert_config(dir.path(""));
+            }).find("/tokenizer_config.json: bad tokenizer config: "),
+            std::string::npos);
 }
 
 }  // namespace

@@ -28,17 +28,8 @@ double number(const nlohmann::json& json, const char* key, double fallback) {
   return json.contains(key) && json[key].is_number() ? json[key].get<double>() : fallback;
 }
 
-}  // namespace
-
-bool is_bert_directory(const std::string& dir) {
-  std::error_code ec;
-  if (!std::filesystem::exists(dir + "/config.json", ec)) return false;
-  const auto json = nlohmann::json::parse(read_file(dir + "/config.json"), nullptr, false);
-  return json.is_object() && json.value("model_type", "") == "bert";
-}
-
-BertConfig read_bert_config(const std::string& dir) {
-  const std::string path = dir + "/config.json";
+// config.json itself; its fields of the wrong type become an Error naming the file.
+BertConfig read_config_json(const std::string& path) try {
   const nlohmann::json json = read_json(path);
   if (json.value("model_type", "bert") != "bert") {
     fail_file(path, "model_type is '" + json.value("model_type", "") + "', expected bert");
@@ -92,10 +83,31 @@ BertConfig read_bert_config(const std::string& dir) {
     c.num_labels = static_cast<int64_t>(c.id2label.size());
   }
   if (json.contains("num_labels")) c.num_labels = positive(json, "num_labels", 0, path);
+  return c;
+} catch (const nlohmann::json::exception& e) {  // a field of the wrong type ("hidden_act": 26)
+  fail_file(path, std::string("bad BERT config: ") + e.what());
+}
+
+}  // namespace
+
+bool is_bert_directory(const std::string& dir) {
+  std::error_code ec;
+  if (!std::filesystem::exists(dir + "/config.json", ec)) return false;
+  const auto json = nlohmann::json::parse(read_file(dir + "/config.json"), nullptr, false);
+  return json.is_object() && json.value("model_type", "") == "bert";
+}
+
+BertConfig read_bert_config(const std::string& dir) {
+  const std::string path = dir + "/config.json";
+  BertConfig c = read_config_json(path);
   const std::string tokenizer_path = dir + "/tokenizer_config.json";
   std::error_code ec;
   if (std::filesystem::exists(tokenizer_path, ec)) {
-    c.lower_case = read_json(tokenizer_path).value("do_lower_case", true);
+    try {
+      c.lower_case = read_json(tokenizer_path).value("do_lower_case", true);
+    } catch (const nlohmann::json::exception& e) {  // a field of the wrong type
+      fail_file(tokenizer_path, std::string("bad tokenizer config: ") + e.what());
+    }
   }
   return c;
 }
