@@ -31,6 +31,22 @@ for name, key, ref_key, higher_is_better in rows:
 print(f"({cpp['train_sentences']} SST-2 training sentences; {ref['implementation']}; runtime vs "
       f"libtorch max |logit difference| {cpp['max_abs_logit_difference_runtime_vs_libtorch']:.1e})")
 PY
+  # The same student exported to ONNX, in onnxruntime on the same sentences (issue 16).
+  ort_dir="${HOME:-/root}/.cache/bert2bilstm/onnxruntime/node_modules/onnxruntime-node"
+  if [[ -d "$ort_dir" ]] && "$build/bert2bilstm" export --model "$work/student" \
+       --out "$work/onnx/student.onnx" > /dev/null 2>&1; then
+    node bench/onnx_reference.js "$ort_dir" "$work/onnx/student.onnx" "$work" "$t" > "$work/onnx.json"
+    /usr/bin/python3 - "$work/cpp.json" "$work/onnx.json" <<'PY'
+import json, sys
+cpp, ort = (json.load(open(p)) for p in sys.argv[1:3])
+for name, key, higher in [("inference, batch 512 (sentences/s)", "inference_sentences_per_second", True),
+                          ("batch-1 latency (ms)", "batch1_latency_ms", False)]:
+    ratio = cpp[key] / ort[key] if higher else ort[key] / cpp[key]
+    print(f"{name:38} {cpp[key]:12.3f} {ort[key]:12.3f} {ratio:8.2f}x  (vs {ort['implementation']})")
+PY
+  else
+    echo "(no ONNX comparison: onnxruntime-node or the ONNX export is missing; scripts/setup.sh)"
+  fi
   echo
 done
 

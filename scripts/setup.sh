@@ -8,7 +8,10 @@ set -euo pipefail
 
 packages=(build-essential cmake pkg-config libtorch-dev libopenblas0-openmp libblas-dev
   libutf8proc-dev nlohmann-json3-dev libcli11-dev libspdlog-dev libfmt-dev
-  libcpp-httplib-dev libgtest-dev libbenchmark-dev clang-format gnuplot-nox)
+  libcpp-httplib-dev libgtest-dev libbenchmark-dev clang-format gnuplot-nox libonnx-dev)
+# Node.js and npm run the ONNX export's test in onnxruntime-node (below); a machine that has
+# them from elsewhere (NodeSource) keeps its own.
+if ! command -v node > /dev/null || ! command -v npm > /dev/null; then packages+=(nodejs npm); fi
 case "${1:-}" in
   --bench) packages+=(python3-torch python3-numpy wrk) ;;
   --fuzz) packages+=(clang-14 libclang-rt-14-dev) ;;
@@ -38,3 +41,16 @@ for lib in libblas.so.3 liblapack.so.3; do
     "${sudo_cmd[@]}" update-alternatives --set "$lib-$arch" "$target"
   fi
 done
+
+# onnxruntime-node (CPU binaries for linux-x64 inside the package) for tests/test_onnx.cpp,
+# into a cache folder outside the repository. --ignore-scripts: its postinstall would try to
+# download GPU binaries. Without a registry the ONNX tests say so and skip.
+ort_dir="${HOME:-/root}/.cache/bert2bilstm/onnxruntime"
+ort_version=1.30.0
+if ! grep -qs "\"version\": \"$ort_version\"" "$ort_dir/node_modules/onnxruntime-node/package.json"; then
+  mkdir -p "$ort_dir"
+  echo "setup: installing onnxruntime-node $ort_version into $ort_dir"
+  (cd "$ort_dir" && npm install --ignore-scripts --no-audit --no-fund --silent \
+    "onnxruntime-node@$ort_version") ||
+    echo "setup: could not install onnxruntime-node (the ONNX tests will be skipped)" >&2
+fi

@@ -41,6 +41,7 @@ int main(int argc, char** argv) {
   b2b::cli::add_demo_command(app, command_line);
   b2b::cli::add_bench_command(app);
   b2b::cli::add_report_command(app);
+  b2b::cli::add_export_command(app);
 #ifdef B2B_WITH_SERVE
   b2b::cli::add_serve_command(app);
 #endif
