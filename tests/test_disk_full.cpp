@@ -98,6 +98,9 @@ TEST(DiskFull, EveryWriterFailsCleanlyAndKeepsTheEarlierOutput) {
        "student train --task sst2 --train " + train + " --dev " + dev +
            " --out {OUT} --epochs 1 --hidden 16 --fc 16 --threads 1",
        dir.path("student"), " --seed 2", 16},
+      {"export",  // of the student the case above wrote
+       "export --model " + dir.path("student") + " --format onnx --out {OUT}",
+       dir.path("onnx/student.onnx"), " --opset 15", 16},
       {"teacher finetune",
        "teacher finetune --model " + teacher + " --task sst2 --train " + train + " --dev " + dev +
            " --out {OUT} --epochs 1 --lr 5e-5 --batch 16 --max-length 32 --threads 1",
