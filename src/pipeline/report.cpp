@@ -159,7 +159,7 @@ nlohmann::json write_report(const ReportInputs& in) {
     const double gain = 100 * (rows[1].metrics.accuracy - rows[2].metrics.accuracy);
     std::snprintf(line, sizeof line,
                   "Distillation adds %+.2f points of dev accuracy over the same BiLSTM trained on "
-                  "the gold labels alone.\n",
+                  "the gold labels alone (for as many optimizer steps).\n",
                   gain);
     md << line;
     json["distillation_gain_points"] = gain;
