@@ -50,6 +50,9 @@ PY
   echo
 done
 
+# B2B_BENCH_PARTS=student stops here (the student against PyTorch and onnxruntime only).
+if [[ "${B2B_BENCH_PARTS:-all}" == student ]]; then exit 0; fi
+
 # Teacher labeling: the real BERT-small over all SST-2 training sentences, and a sample with a
 # random-weight BERT-base-shaped checkpoint, each beside the same BERT in PyTorch eager.
 teacher_rows=${B2B_TEACHER_ROWS:-0}   # 0 = all 67,349

@@ -275,7 +275,14 @@ TEST_F(ServeAbuseTest, LoadWithMalformedRequestsMixedInGetsNo5xxAndMemoryStaysFl
   const size_t late = *std::max_element(rss.end() - 3, rss.end());
   std::string trace;
   for (size_t kb : rss) trace += std::to_string(kb / 1024) + " ";
+#ifdef B2B_SANITIZED
+  // AddressSanitizer keeps freed memory in quarantine and a cache per thread (the idle test
+  // left a thousand threads): its resident set says nothing about ours.
+  (void)late;
+  (void)early;
+#else
   EXPECT_LE(late, early + early / 10) << "resident MB, one sample a second: " << trace;
+#endif
   std::printf("%zu answers in %d s (%zu refused with 4xx); resident MB each second: %s\n",
               answered.load(), seconds, refused.load(), trace.c_str());
 }
