@@ -160,25 +160,28 @@ TEST_F(ServeAbuseTest, AThousandIdleConnectionsDoNotKeepOthersWaiting) {
   EXPECT_LT(latencies[2], 100) << "median answer time beside 1,000 idle connections (ms)";
 }
 
+// Sends `request` on a fresh connection and returns what the server answers within 5 s.
+std::string raw_exchange(int port, const std::string& request) {
+  RawConnection connection(port);
+  if (!connection.ok() || !connection.send(request)) return "(no connection)";
+  return connection.receive(5);
+}
+
+const char* const kPostHeaders =
+    "POST /predict HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n";
+
 TEST_F(ServeAbuseTest, AHundredMegabyteBodyIsRefusedBeforeItIsSent) {
-  RawConnection connection(port());
-  ASSERT_TRUE(connection.ok());
   // Only the headers: the answer must come without a byte of the body.
-  ASSERT_TRUE(
-      connection.send("POST /predict HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-                      "Content-Length: 100000000\r\n\r\n"));
-  const std::string answer = connection.receive(5);
+  const std::string answer =
+      raw_exchange(port(), std::string(kPostHeaders) + "Content-Length: 100000000\r\n\r\n");
   EXPECT_EQ(answer.rfind("HTTP/1.1 413", 0), 0u) << answer;
   EXPECT_NE(answer.find("at most 1048576"), std::string::npos) << answer;
 }
 
 TEST_F(ServeAbuseTest, ABodyWithoutALengthIsRefused) {
-  RawConnection connection(port());
-  ASSERT_TRUE(connection.ok());
-  ASSERT_TRUE(
-      connection.send("POST /predict HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-                      "Transfer-Encoding: chunked\r\n\r\n10\r\n{\"text\": \"good\"}\r\n"));
-  const std::string answer = connection.receive(5);
+  const std::string answer =
+      raw_exchange(port(), std::string(kPostHeaders) +
+                               "Transfer-Encoding: chunked\r\n\r\n10\r\n{\"text\": \"good\"}\r\n");
   EXPECT_EQ(answer.rfind("HTTP/1.1 411", 0), 0u) << answer;
 }
 
