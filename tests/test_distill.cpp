@@ -313,6 +313,21 @@ TEST(Distill, ASecondRunOnTheSameDirectoryStopsWithALockError) {
   EXPECT_FALSE(fs::exists(dir.path("run/transfer.tsv")));
 }
 
+// issue 19: a generic task without labels= gets its label names once, from the training
+// file, for every stage (the report stage used to find none: "expected one of: ").
+TEST(Distill, AGenericTaskWithoutALabelListRunsEveryStage) {
+  test::TempDir dir;
+  write_distill_inputs(dir, 60);
+  const auto result = run_cli(
+      "distill --task tsv:text_a=sentence,label=label --data " + dir.path("data") + " --teacher " +
+      shared("fixtures/bert/tiny-sst2-f32") + " --pos-model " + dir.path("tagger.pos") +
+      " --n-iter 1 --epochs 1 --hidden 8 --fc 8 " + "--threads 1 --out " + dir.path("run"));
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  const auto report = nlohmann::json::parse(read_file(dir.path("run/report.json")));
+  EXPECT_EQ(report["task"], "tsv:text_a=sentence,label=label,labels=0|1");
+  EXPECT_EQ(report["models"][0]["metrics"]["total"].get<int>(), 872);
+}
+
 // issue 15: runs that differ only by --student-seed are summarized as mean ± sd (min-max).
 TEST(Report, SummarizesRunsThatDifferOnlyByTheStudentSeed) {
   test::TempDir dir;

@@ -96,8 +96,8 @@ size_t data_rows(const std::string& path) {
 // patience scale by the ratio of batches per epoch.
 void match_student_steps(StudentRunSpec& baseline, size_t transfer_rows, size_t gold_rows,
                          bool pair) {
-  const size_t batch = baseline.options.batch_size > 0 ? baseline.options.batch_size
-                                                       : (pair ? 256 : 50);
+  const size_t batch =
+      baseline.options.batch_size > 0 ? baseline.options.batch_size : (pair ? 256 : 50);
   const size_t student_batches = (transfer_rows + batch - 1) / batch;
   const size_t gold_batches = std::max<size_t>(1, (gold_rows + batch - 1) / batch);
   const double ratio = std::max(1.0, static_cast<double>(student_batches) / gold_batches);
@@ -122,6 +122,15 @@ bool run_distill(DistillSpec spec) {
   const std::string train = spec.data_dir + "/train.tsv", dev = spec.data_dir + "/dev.tsv";
   for (const auto& f : {train, dev}) {
     if (!fs::exists(f)) fail_file(f, "no such file (--data must hold train.tsv and dev.tsv)");
+  }
+  // The task's label names, resolved once from the training file (a generic task without
+  // labels= takes the sorted names it finds there) and handed unchanged to every stage. Each
+  // stage used to find them again on its own data: the report stage, reading dev alone with a
+  // task of no labels, stopped with "unknown label '1' (expected one of: )".
+  if (spec.task.labels.empty()) {
+    ReadOptions options;
+    options.discover_labels = true;
+    read_dataset(train, spec.task, options);
   }
   // The teacher, the students and their settings are checked now, not after the augmentation.
   validate_student_spec(spec.student);

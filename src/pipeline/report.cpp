@@ -155,6 +155,20 @@ nlohmann::json write_report(const ReportInputs& in) {
       static_cast<double>(rows[0].params_without_embeddings) / rows[1].params_without_embeddings,
       speedup, 100 * agree);
   md << line;
+  // A teacher weaker than the student it is meant to improve (the one trained on gold labels
+  // alone, else the distilled one) is said plainly: a pair teacher fine-tuned on a few
+  // thousand pairs can be, and distilling from it cannot be expected to help.
+  const ModelRow& compared = rows.back();
+  if (compared.metrics.accuracy > rows[0].metrics.accuracy) {
+    std::snprintf(line, sizeof line,
+                  "Note: the teacher (%.2f%%) scores below the %s (%.2f%%) on dev; distillation "
+                  "needs a stronger teacher to add anything.\n",
+                  100 * rows[0].metrics.accuracy,
+                  rows.size() > 2 ? "student trained on the gold labels alone" : "student",
+                  100 * compared.metrics.accuracy);
+    md << line;
+  }
+  json["teacher_below_student"] = compared.metrics.accuracy > rows[0].metrics.accuracy;
   if (rows.size() > 2) {
     const double gain = 100 * (rows[1].metrics.accuracy - rows[2].metrics.accuracy);
     std::snprintf(line, sizeof line,
