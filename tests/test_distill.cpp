@@ -9,12 +9,14 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <random>
 #include <sstream>
 #include <thread>
 
 #include "pipeline/report.h"
+#include "pos/conllu.h"
 #include "pos/tagger.h"
 #include "test_util.h"
 #include "util/atomic_file.h"
@@ -326,6 +328,98 @@ TEST(Distill, AGenericTaskWithoutALabelListRunsEveryStage) {
   const auto report = nlohmann::json::parse(read_file(dir.path("run/report.json")));
   EXPECT_EQ(report["task"], "tsv:text_a=sentence,label=label,labels=0|1");
   EXPECT_EQ(report["models"][0]["metrics"]["total"].get<int>(), 872);
+}
+
+// SICK pairs as rows of `fields(a, b, label)`, with a header: stand-ins for MNLI and QQP
+// files in GLUE's exact layouts.
+std::string sick_as(const std::string& header, size_t begin, size_t n,
+                    const std::function<std::string(const std::string&, const std::string&,
+                                                    const std::string&, size_t)>& fields) {
+  std::istringstream in(read_file(shared("data/pairs/SICK/SICK.txt")));
+  std::string line, out = header + "\n";
+  std::getline(in, line);  // SICK's header
+  for (size_t i = 0; i < begin + n && std::getline(in, line); ++i) {
+    if (i < begin) continue;
+    std::vector<std::string> f;
+    std::istringstream cells(line);
+    for (std::string cell; std::getline(cells, cell, '\t');) f.push_back(cell);
+    out += fields(f[1], f[2], f[4], i) + "\n";
+  }
+  return out;
+}
+
+// issue 19: distill --task mnli and --task qqp on GLUE's directory layouts, end to end on
+// tiny files; MNLI's report scores both dev sets.
+TEST(Distill, MnliAndQqpRunOnGlueLayouts) {
+  test::TempDir dir;
+  fs::create_directories(dir.path("mnli"));
+  fs::create_directories(dir.path("qqp"));
+  const std::string mnli_train_header =
+      "index\tpromptID\tpairID\tgenre\tsentence1_binary_parse\tsentence2_binary_parse\t"
+      "sentence1_parse\tsentence2_parse\tsentence1\tsentence2\tlabel1\tgold_label";
+  const std::string mnli_dev_header =
+      "index\tpromptID\tpairID\tgenre\tsentence1_binary_parse\tsentence2_binary_parse\t"
+      "sentence1_parse\tsentence2_parse\tsentence1\tsentence2\tlabel1\tlabel2\tlabel3\t"
+      "label4\tlabel5\tgold_label";
+  auto lower = [](std::string s) {
+    for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    return s;
+  };
+  auto mnli_row = [&](size_t extra_labels) {
+    return [&, extra_labels](const std::string& a, const std::string& b, const std::string& label,
+                             size_t i) {
+      std::string row =
+          std::to_string(i) + "\t1\t1\tfiction\t( x )\t( y )\t(ROOT x)\t(ROOT y)\t" + a + "\t" + b;
+      for (size_t k = 0; k < 1 + extra_labels; ++k) row += "\t" + lower(label);
+      return row + "\t" + lower(label);
+    };
+  };
+  dir.write("mnli/train.tsv", sick_as(mnli_train_header, 0, 80, mnli_row(0)));
+  dir.write("mnli/dev_matched.tsv", sick_as(mnli_dev_header, 100, 30, mnli_row(4)));
+  dir.write("mnli/dev_mismatched.tsv", sick_as(mnli_dev_header, 200, 25, mnli_row(4)));
+  auto qqp_row = [](const std::string& a, const std::string& b, const std::string& label,
+                    size_t i) {
+    return std::to_string(i) + "\t" + std::to_string(2 * i) + "\t" + std::to_string(2 * i + 1) +
+           "\t" + a + "\t" + b + "\t" + (label == "ENTAILMENT" ? "1" : "0");
+  };
+  const std::string qqp_header = "id\tqid1\tqid2\tquestion1\tquestion2\tis_duplicate";
+  dir.write("qqp/train.tsv", sick_as(qqp_header, 0, 80, qqp_row));
+  dir.write("qqp/dev.tsv", sick_as(qqp_header, 100, 30, qqp_row));
+  fs::path tagger = dir.path("tagger.pos");
+  PosTagger::train(read_conllu(shared("data/pos/UD_English-EWT/en_ewt-ud-dev.conllu")),
+                   TaggerTrainOptions{1})
+      .save(tagger.string());
+
+  const std::string common =
+      " --pos-model " + tagger.string() + " --n-iter 1 --epochs 1 --hidden 8 --fc 8 --threads 1";
+  const auto mnli =
+      run_cli("distill --task mnli --data " + dir.path("mnli") + " --teacher " +
+              shared("fixtures/bert/small-nli-f16") + " --out " + dir.path("mnli-run") + common);
+  ASSERT_EQ(mnli.exit_code, 0) << mnli.err;
+  const auto mnli_report = nlohmann::json::parse(read_file(dir.path("mnli-run/report.json")));
+  EXPECT_EQ(mnli_report["models"][0]["metrics"]["total"].get<int>(), 30);
+  ASSERT_EQ(mnli_report["more_dev"].size(), 1u);
+  EXPECT_EQ(mnli_report["more_dev"][0]["dev"], dir.path("mnli") + "/dev_mismatched.tsv");
+  ASSERT_EQ(mnli_report["more_dev"][0]["models"].size(), 3u);
+  EXPECT_EQ(mnli_report["more_dev"][0]["models"][2]["metrics"]["total"].get<int>(), 25);
+  EXPECT_NE(read_file(dir.path("mnli-run/report.md")).find("Also scored on"), std::string::npos);
+
+  const auto qqp =
+      run_cli("distill --task qqp --data " + dir.path("qqp") + " --teacher " +
+              shared("fixtures/bert/tiny-sst2-f32") + " --out " + dir.path("qqp-run") + common);
+  ASSERT_EQ(qqp.exit_code, 0) << qqp.err;
+  const auto qqp_report = nlohmann::json::parse(read_file(dir.path("qqp-run/report.json")));
+  EXPECT_EQ(qqp_report["models"][1]["metrics"]["total"].get<int>(), 30);
+  EXPECT_TRUE(qqp_report["models"][1]["metrics"].contains("f1"));  // of the positive class
+  EXPECT_FALSE(qqp_report.contains("more_dev"));
+
+  // MNLI's layout is required whole.
+  fs::remove(dir.path("mnli/dev_mismatched.tsv"));
+  const auto missing =
+      run_cli("distill --task mnli --data " + dir.path("mnli") + " --teacher " +
+              shared("fixtures/bert/small-nli-f16") + " --out " + dir.path("mnli-run2") + common);
+  EXPECT_NE(missing.exit_code, 0);
+  EXPECT_NE(missing.err.find("dev_mismatched.tsv: no such file"), std::string::npos) << missing.err;
 }
 
 // issue 15: runs that differ only by --student-seed are summarized as mean ± sd (min-max).

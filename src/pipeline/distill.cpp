@@ -119,9 +119,21 @@ bool run_distill(DistillSpec spec) {
   }
   if (spec.pos_model.empty() && spec.conllu.empty())
     throw Error("distill: give --pos-model or --conllu");
-  const std::string train = spec.data_dir + "/train.tsv", dev = spec.data_dir + "/dev.tsv";
-  for (const auto& f : {train, dev}) {
-    if (!fs::exists(f)) fail_file(f, "no such file (--data must hold train.tsv and dev.tsv)");
+  // GLUE's layouts: MNLI has two dev sets (matched genres first: the one training watches),
+  // every other task one dev.tsv. The report scores every model on each.
+  const bool mnli = spec.task.name == "mnli";
+  const std::string train = spec.data_dir + "/train.tsv";
+  const std::vector<std::string> dev_sets =
+      mnli ? std::vector<std::string>{spec.data_dir + "/dev_matched.tsv",
+                                      spec.data_dir + "/dev_mismatched.tsv"}
+           : std::vector<std::string>{spec.data_dir + "/dev.tsv"};
+  const std::string& dev = dev_sets.front();
+  for (const auto& f : {train, dev_sets.front(), dev_sets.back()}) {
+    if (!fs::exists(f)) {
+      fail_file(f, mnli ? "no such file (--data must hold MNLI's train.tsv, dev_matched.tsv and "
+                          "dev_mismatched.tsv)"
+                        : "no such file (--data must hold train.tsv and dev.tsv)");
+    }
   }
   // The task's label names, resolved once from the training file (a generic task without
   // labels= takes the sorted names it finds there) and handed unchanged to every stage. Each
@@ -235,10 +247,18 @@ bool run_distill(DistillSpec spec) {
   }
   if (stop("baseline")) return false;
 
-  ReportInputs report{
-      spec.task, spec.teacher_dir, student.out,        spec.baseline ? baseline.out : "", dev,
-      dir,       spec.command,     count_rows(labeled)};
-  std::vector<std::string> report_inputs = {spec.teacher_dir, student.out, dev};
+  ReportInputs report;
+  report.task = spec.task;
+  report.teacher_dir = spec.teacher_dir;
+  report.student_dir = student.out;
+  report.baseline_dir = spec.baseline ? baseline.out : "";
+  report.dev_path = dev;
+  report.more_dev_paths.assign(dev_sets.begin() + 1, dev_sets.end());
+  report.out_dir = dir;
+  report.command = spec.command;
+  report.transfer_rows = count_rows(labeled);
+  std::vector<std::string> report_inputs = {spec.teacher_dir, student.out};
+  report_inputs.insert(report_inputs.end(), dev_sets.begin(), dev_sets.end());
   if (spec.baseline) report_inputs.push_back(baseline.out);
   manifest.run({"report",
                 {{"command", spec.command}},

@@ -101,9 +101,11 @@ bool plot_curves(const std::vector<ModelRow>& rows, const std::string& out_dir) 
 
 }  // namespace
 
-nlohmann::json write_report(const ReportInputs& in) {
+namespace {
+// Teacher, distilled student and (when there is one) the baseline, each on one dev set.
+std::vector<ModelRow> rows_on(const ReportInputs& in, const std::string& dev_path) {
   TaskSpec task = in.task;
-  const Dataset dev = read_dataset(in.dev_path, task);
+  const Dataset dev = read_dataset(dev_path, task);
   std::vector<int> gold;
   for (const auto& e : dev.examples) gold.push_back(e.label);
   std::vector<ModelRow> rows;
@@ -113,6 +115,12 @@ nlohmann::json write_report(const ReportInputs& in) {
   if (!in.baseline_dir.empty())
     rows.push_back(
         student_row("BiLSTM, no distillation", "undistilled", in.baseline_dir, task, dev, gold));
+  return rows;
+}
+}  // namespace
+
+nlohmann::json write_report(const ReportInputs& in) {
+  const std::vector<ModelRow> rows = rows_on(in, in.dev_path);
 
   nlohmann::json json = {{"task", in.task.describe()},
                          {"dev", in.dev_path},
@@ -155,6 +163,19 @@ nlohmann::json write_report(const ReportInputs& in) {
       static_cast<double>(rows[0].params_without_embeddings) / rows[1].params_without_embeddings,
       speedup, 100 * agree);
   md << line;
+  for (const std::string& path : in.more_dev_paths) {
+    md << "\nAlso scored on " << path << ":\n\n| model | dev accuracy | F1 |\n|---|---|---|\n";
+    nlohmann::json scored = {{"dev", path}, {"models", nlohmann::json::array()}};
+    for (const ModelRow& r : rows_on(in, path)) {
+      std::snprintf(line, sizeof line, "| %s | %.4f (%lld/%lld) | %.4f |\n", r.name.c_str(),
+                    r.metrics.accuracy, static_cast<long long>(r.metrics.correct),
+                    static_cast<long long>(r.metrics.total), r.metrics.positive_f1);
+      md << line;
+      scored["models"].push_back({{"name", r.name}, {"metrics", metrics_to_json(r.metrics)}});
+    }
+    json["more_dev"].push_back(scored);
+  }
+  if (!in.more_dev_paths.empty()) md << "\n";
   // A teacher weaker than the student it is meant to improve (the one trained on gold labels
   // alone, else the distilled one) is said plainly: a pair teacher fine-tuned on a few
   // thousand pairs can be, and distilling from it cannot be expected to help.

@@ -13,6 +13,8 @@ struct ReportInputs {
   TaskSpec task;
   std::string teacher_dir, student_dir, baseline_dir, dev_path, out_dir, command;
   size_t transfer_rows = 0;
+  // Further dev sets every model is scored on too (MNLI: dev_mismatched.tsv beside matched).
+  std::vector<std::string> more_dev_paths;
 };
 
 // Writes out_dir/report.json, report.md and (when gnuplot is installed) curves.png.
