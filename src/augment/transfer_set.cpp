@@ -5,7 +5,7 @@
 #include <thread>
 
 #include "data/dataset.h"
-#include "io/delimited.h"
+#include "data/transfer_set.h"
 #include "text/basic_tokenizer.h"
 #include "text/vocabulary.h"
 #include "util/atomic_file.h"
@@ -57,13 +57,6 @@ TaggedWords tag_text(const std::string& text, const BasicTokenizer& tokenizer,
   return out;
 }
 
-std::string header(const TaskSpec& task) {
-  std::vector<std::string> fields = {task.text_a};
-  if (task.is_pair()) fields.push_back(task.text_b);
-  fields.push_back("label");
-  return join_record(fields, task.quoting) + "\n";
-}
-
 }  // namespace
 
 AugmentSummary augment_file(const PosTagger& tagger, TaskSpec task, const std::string& input,
@@ -109,20 +102,14 @@ AugmentSummary augment_file(const PosTagger& tagger, TaskSpec task, const std::s
   start = Clock::now();
   AtomicFile file(output);
   std::ostream& out = file.stream();
-  out << header(task);
-  std::vector<std::string> fields;
-  for (const Example& e : data.examples) {
-    fields = {e.text_a};
-    if (task.is_pair()) fields.push_back(e.text_b);
-    fields.push_back(e.label >= 0 ? task.labels[e.label] : "");
-    out << join_record(fields, task.quoting) << '\n';
-  }
+  out << transfer_set_header(task);
+  for (const Example& e : data.examples) out << transfer_set_row(task, e);
+  Example sample;  // augmented rows have no label
   for (const auto& example_samples : samples) {
     for (const AugmentedPair& s : example_samples) {
-      fields = {s.a};
-      if (task.is_pair()) fields.push_back(s.b);
-      fields.push_back("");
-      out << join_record(fields, task.quoting) << '\n';
+      sample.text_a = s.a;
+      sample.text_b = s.b;
+      out << transfer_set_row(task, sample);
       ++summary.augmented;
     }
   }

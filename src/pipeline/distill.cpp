@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "augment/transfer_set.h"
+#include "data/transfer_set.h"
 #include "io/delimited.h"
 #include "pipeline/manifest.h"
 #include "pipeline/report.h"
@@ -31,28 +32,6 @@ const std::vector<std::string>& distill_stages() {
 }
 
 namespace {
-
-// Keeps the original rows and a uniform sample of the augmented ones, in file order.
-void subsample_transfer_set(const std::string& path, size_t originals, size_t target,
-                            uint64_t seed) {
-  std::istringstream in(read_file(path));
-  std::string header, line;
-  std::getline(in, header);
-  std::vector<std::string> rows;
-  while (std::getline(in, line)) rows.push_back(line);
-  if (target >= rows.size() || target <= originals) return;
-  std::vector<size_t> augmented(rows.size() - originals);
-  std::iota(augmented.begin(), augmented.end(), originals);
-  std::mt19937_64 rng(seed);
-  seeded_shuffle(augmented, rng);
-  augmented.resize(target - originals);
-  std::sort(augmented.begin(), augmented.end());
-  AtomicFile out(path);
-  out.stream() << header << '\n';
-  for (size_t i = 0; i < originals; ++i) out.stream() << rows[i] << '\n';
-  for (size_t i : augmented) out.stream() << rows[i] << '\n';
-  out.commit();
-}
 
 size_t count_rows(const std::string& path) {
   std::ifstream in(path);

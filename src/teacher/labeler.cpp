@@ -10,7 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "data/dataset.h"
-#include "io/delimited.h"
+#include "data/transfer_set.h"
 #include "util/atomic_file.h"
 #include "util/error.h"
 
@@ -66,31 +66,14 @@ Resume find_resume_point(const std::string& partial, const std::string& progress
   return ec ? Resume{} : resume;
 }
 
-std::string header_line(const TaskSpec& task, int64_t num_labels) {
-  std::vector<std::string> fields = {task.text_a};
-  if (task.is_pair()) fields.push_back(task.text_b);
-  fields.push_back("label");
-  for (int64_t k = 0; k < num_labels; ++k) fields.push_back("logit_" + std::to_string(k));
-  return join_record(fields, task.quoting) + "\n";
-}
-
 std::string format_rows(const TaskSpec& task, const Dataset& data, size_t begin,
                         const torch::Tensor& logits) {
   std::string out;
-  std::vector<std::string> fields;
-  char number[32];
-  const auto values = logits.accessor<float, 2>();
-  for (int64_t i = 0; i < logits.size(0); ++i) {
-    const Example& e = data.examples[begin + i];
-    fields = {e.text_a};
-    if (task.is_pair()) fields.push_back(e.text_b);
-    fields.push_back(e.label >= 0 ? task.labels[e.label] : "");
-    for (int64_t k = 0; k < logits.size(1); ++k) {
-      std::snprintf(number, sizeof number, "%.9g", values[i][k]);  // round-trips a float
-      fields.push_back(number);
-    }
-    out += join_record(fields, task.quoting) + "\n";
-  }
+  const torch::Tensor rows = logits.contiguous();
+  const float* values = rows.data_ptr<float>();
+  const int64_t k = rows.size(1);
+  for (int64_t i = 0; i < rows.size(0); ++i)
+    out += transfer_set_row(task, data.examples[begin + i], values + i * k, k);
   return out;
 }
 
@@ -137,7 +120,7 @@ LabelSummary label_file(Teacher& teacher, TaskSpec task, const std::string& inpu
   Resume resume = find_resume_point(partial, progress_path, identity);
   if (resume.bytes == 0) {
     AtomicFile fresh(partial);
-    fresh.stream() << header_line(task, k);
+    fresh.stream() << transfer_set_header(task, k);
     fresh.commit();
     resume = {0, fs::file_size(partial)};
   }
