@@ -2,7 +2,9 @@
 // killed run, shards, bad input), `tokenize`, and `eval`/`predict` on BERT directories.
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <sys/wait.h>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -100,6 +102,92 @@ TEST(TeacherLabel, ShardsConcatenateToTheUnshardedOutput) {
   auto all = lines_of(read_file(dir.path("all.tsv")));
   all[0] = "header";
   EXPECT_EQ(joined, all);
+}
+
+// `bert2bilstm <args>` with `env` ("NAME=value ...") set, as a scheduler would start it.
+test::CommandResult run_with_env(const test::TempDir& dir, const std::string& env,
+                                 const std::string& args) {
+  const std::string command = "env " + env + " " + std::string(B2B_BINARY) + " " + args + " > " +
+                              dir.path("env.out") + " 2> " + dir.path("env.err");
+  const int status = std::system(command.c_str());
+  test::CommandResult result;
+  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  result.err = read_file(dir.path("env.err"));
+  return result;
+}
+
+// issue 18: a 4-task Slurm array (its environment, as sbatch --array=1-4 sets it) labels 2,000
+// SST-2 rows; `teacher merge` of the slices equals the unsharded output byte for byte, and
+// refuses a missing, a duplicated and a foreign slice. A Kubernetes Indexed Job's variable
+// gives the same slice.
+TEST(TeacherMerge, SlicesFromAnArrayJobMergeToTheUnshardedFileAndBadSetsAreRefused) {
+  test::TempDir dir;
+  const std::string input = dir.write("in.tsv", sst2_rows(2000));
+  fs::create_directories(dir.path("slices"));
+  ASSERT_EQ(run_cli(label_args(input, dir.path("whole.tsv"), "--chunk-rows 100")).exit_code, 0);
+  for (int task = 1; task <= 4; ++task) {
+    const auto labeled = run_with_env(
+        dir,
+        "SLURM_ARRAY_TASK_ID=" + std::to_string(task) +
+            " SLURM_ARRAY_TASK_MIN=1 SLURM_ARRAY_TASK_COUNT=4",
+        label_args(input, dir.path("slices/labeled.shard-" + std::to_string(task) + ".tsv"),
+                   "--chunk-rows 100"));
+    ASSERT_EQ(labeled.exit_code, 0) << labeled.err;
+    EXPECT_NE(labeled.err.find("label: shard " + std::to_string(task - 1) +
+                               "/4 (from SLURM_ARRAY_TASK_ID/SLURM_ARRAY_TASK_COUNT)"),
+              std::string::npos)
+        << labeled.err;
+  }
+  const std::string glob = "'" + dir.path("slices/labeled.shard-*.tsv") + "'";
+  const auto merged =
+      run_cli("teacher merge --input-glob " + glob + " --output " + dir.path("merged.tsv"));
+  ASSERT_EQ(merged.exit_code, 0) << merged.err;
+  EXPECT_TRUE(read_file(dir.path("merged.tsv")) == read_file(dir.path("whole.tsv")));
+
+  // Kubernetes: JOB_COMPLETION_INDEX with the Job's completions as --shard-count.
+  const auto indexed =
+      run_with_env(dir, "JOB_COMPLETION_INDEX=3",
+                   label_args(input, dir.path("k8s-3.tsv"), "--chunk-rows 100 --shard-count 4"));
+  ASSERT_EQ(indexed.exit_code, 0) << indexed.err;
+  EXPECT_TRUE(read_file(dir.path("k8s-3.tsv")) ==
+              read_file(dir.path("slices/labeled.shard-4.tsv")));
+
+  auto expect_refused = [&](const std::string& needle) {
+    const auto result =
+        run_cli("teacher merge --input-glob " + glob + " --output " + dir.path("refused.tsv"));
+    EXPECT_NE(result.exit_code, 0);
+    EXPECT_EQ(std::count(result.err.begin(), result.err.end(), '\n'), 1) << result.err;
+    EXPECT_NE(result.err.find(needle), std::string::npos) << result.err;
+    EXPECT_FALSE(fs::exists(dir.path("refused.tsv")));
+  };
+  // A duplicated slice.
+  const std::string copy = dir.path("slices/labeled.shard-2b.tsv");
+  fs::copy(dir.path("slices/labeled.shard-2.tsv"), copy);
+  fs::copy(dir.path("slices/labeled.shard-2.tsv.shard.json"), copy + ".shard.json");
+  expect_refused("are both shard 1/4");
+  fs::remove(copy);
+  fs::remove(copy + ".shard.json");
+  // A slice from another model (the same weights in another directory: another run).
+  fs::copy(shared("fixtures/bert/tiny-sst2-f32"), dir.path("other-model"));
+  const std::string moved = dir.path("slice-3.tsv");
+  fs::rename(dir.path("slices/labeled.shard-3.tsv"), moved);
+  fs::rename(dir.path("slices/labeled.shard-3.tsv.shard.json"), moved + ".shard.json");
+  std::string other =
+      label_args(input, dir.path("slices/labeled.shard-3.tsv"), "--chunk-rows 100 --shard 2/4");
+  other.replace(other.find(shared("fixtures/bert/tiny-sst2-f32")),
+                shared("fixtures/bert/tiny-sst2-f32").size(), dir.path("other-model"));
+  ASSERT_EQ(run_cli(other).exit_code, 0);
+  expect_refused("is a slice of another run");
+  fs::remove(dir.path("slices/labeled.shard-3.tsv"));
+  fs::remove(dir.path("slices/labeled.shard-3.tsv.shard.json"));
+  // A missing slice.
+  expect_refused("shard 2/4 is missing");
+  fs::rename(moved, dir.path("slices/labeled.shard-3.tsv"));
+  fs::rename(moved + ".shard.json", dir.path("slices/labeled.shard-3.tsv.shard.json"));
+  ASSERT_EQ(run_cli("teacher merge --input-glob " + glob + " --output " + dir.path("again.tsv"))
+                .exit_code,
+            0);
+  EXPECT_TRUE(read_file(dir.path("again.tsv")) == read_file(dir.path("whole.tsv")));
 }
 
 TEST(TeacherLabel, BadInputIsOneClearError) {

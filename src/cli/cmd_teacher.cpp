@@ -12,8 +12,8 @@ namespace {
 
 struct LabelFlags {
   TaskFlags task;
-  std::string model, input, output, shard = "0/1", device = "cpu";
-  size_t batch = 64, max_length = 128, chunk_rows = 8192;
+  std::string model, input, output, shard, device = "cpu";
+  size_t batch = 64, max_length = 128, chunk_rows = 8192, shard_count = 0;
   bool bf16 = false;
   int threads = 0;
 };
@@ -22,7 +22,13 @@ void run_label(const LabelFlags& f) {
   set_threads(f.threads);
   LabelOptions options;
   options.model_dir = f.model;
-  options.shard = parse_shard(f.shard);
+  std::string source;
+  if (!f.shard.empty()) {
+    options.shard = parse_shard(f.shard);
+  } else if (shard_from_scheduler(f.shard_count, options.shard, source)) {
+    std::fprintf(stderr, "label: shard %zu/%zu (from %s)\n", options.shard.index,
+                 options.shard.count, source.c_str());
+  }
   options.chunk_rows = std::max<size_t>(f.chunk_rows, 1);
   options.run.batch = f.batch;
   options.run.max_length = f.max_length;
@@ -110,8 +116,12 @@ void add_teacher_command(CLI::App& app) {
   cmd->add_option("--batch", flags->batch)->capture_default_str();
   cmd->add_option("--max-length", flags->max_length, "WordPiece ids per example, specials included")
       ->capture_default_str();
-  cmd->add_option("--shard", flags->shard, "label the i-th of N contiguous slices (i/N)")
-      ->capture_default_str();
+  cmd->add_option("--shard", flags->shard,
+                  "label the i-th of N contiguous slices (i/N); default: the scheduler's "
+                  "(Slurm array task, Kubernetes Indexed Job), else the whole file");
+  cmd->add_option("--shard-count", flags->shard_count,
+                  "slices of a Kubernetes Indexed Job (its completions; JOB_COMPLETION_INDEX "
+                  "gives the index)");
   cmd->add_option("--chunk-rows", flags->chunk_rows, "rows per resumable chunk")
       ->capture_default_str();
   cmd->add_option("--device", flags->device, "cpu or cuda")->capture_default_str();
@@ -119,6 +129,18 @@ void add_teacher_command(CLI::App& app) {
   add_threads_flag(cmd, flags->threads);
   cmd->final_callback([flags] { run_label(*flags); });
   add_finetune(teacher);
+
+  auto merge_flags = std::make_shared<std::pair<std::string, std::string>>();
+  auto* merge = teacher->add_subcommand(
+      "merge", "Join the slices of a sharded `teacher label` run into one labeled file");
+  merge->add_option("--input-glob", merge_flags->first, "the slices, e.g. 'labeled.shard-*.tsv'")
+      ->required();
+  merge->add_option("--output", merge_flags->second, "the merged transfer set")->required();
+  merge->final_callback([merge_flags] {
+    const MergeSummary summary = merge_shards(merge_flags->first, merge_flags->second);
+    std::fprintf(stderr, "merged %zu shards, %zu rows: %s\n", summary.shards, summary.rows,
+                 merge_flags->second.c_str());
+  });
 }
 
 }  // namespace b2b::cli

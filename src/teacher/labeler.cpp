@@ -1,5 +1,6 @@
 #include "teacher/labeler.h"
 
+#include <glob.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -32,6 +33,37 @@ Shard parse_shard(const std::string& text) {
     throw Error("--shard: index must be in 0..N-1, got '" + text + "'");
   }
   return shard;
+}
+
+bool shard_from_scheduler(size_t indexed_job_count, Shard& shard, std::string& source) {
+  auto number = [](const char* name, size_t& value) {
+    const char* text = std::getenv(name);
+    if (!text || !*text) return false;
+    try {
+      value = std::stoul(text);
+    } catch (const std::exception&) {
+      throw Error(std::string(name) + " is '" + text + "', not a number");
+    }
+    return true;
+  };
+  size_t id = 0, count = 0, min = 0;
+  if (number("SLURM_ARRAY_TASK_ID", id)) {
+    if (!number("SLURM_ARRAY_TASK_COUNT", count))
+      throw Error("SLURM_ARRAY_TASK_ID is set but SLURM_ARRAY_TASK_COUNT is not");
+    number("SLURM_ARRAY_TASK_MIN", min);
+    if (id < min) throw Error("SLURM_ARRAY_TASK_ID is below SLURM_ARRAY_TASK_MIN");
+    shard = parse_shard(std::to_string(id - min) + "/" + std::to_string(count));
+    source = "SLURM_ARRAY_TASK_ID/SLURM_ARRAY_TASK_COUNT";
+    return true;
+  }
+  if (number("JOB_COMPLETION_INDEX", id)) {
+    if (indexed_job_count == 0)
+      throw Error("JOB_COMPLETION_INDEX is set: give the Job's completions as --shard-count");
+    shard = parse_shard(std::to_string(id) + "/" + std::to_string(indexed_job_count));
+    source = "JOB_COMPLETION_INDEX and --shard-count";
+    return true;
+  }
+  return false;
 }
 
 namespace {
@@ -148,10 +180,104 @@ LabelSummary label_file(Teacher& teacher, TaskSpec task, const std::string& inpu
     fail_file(output, "cannot rename into place");
   std::error_code ec;
   fs::remove(progress_path, ec);
+  if (options.shard.count > 1) {
+    nlohmann::json run = identity;
+    run.erase("shard");
+    write_file_atomic(output + ".shard.json", nlohmann::json{{"format", "bert2bilstm-label-shard"},
+                                                             {"run", run},
+                                                             {"index", options.shard.index},
+                                                             {"count", options.shard.count},
+                                                             {"first_row", begin},
+                                                             {"rows", end - begin},
+                                                             {"total_rows", n},
+                                                             {"bytes", fs::file_size(output, ec)}}
+                                                      .dump(2) +
+                                                  "\n");
+  }
   summary.rows = end - begin;
   summary.seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start_time).count();
   return summary;
+}
+
+MergeSummary merge_shards(const std::string& pattern, const std::string& output) {
+  glob_t found{};
+  const int status = ::glob(pattern.c_str(), 0, nullptr, &found);
+  std::vector<std::string> files;
+  for (size_t i = 0; status == 0 && i < found.gl_pathc; ++i) {
+    const std::string path = found.gl_pathv[i];
+    // The shards' own records, and a merged output matched by a loose pattern, are not slices.
+    if (path.size() < 11 || path.compare(path.size() - 11, 11, ".shard.json") != 0) {
+      if (fs::absolute(path) != fs::absolute(output)) files.push_back(path);
+    }
+  }
+  globfree(&found);
+  if (files.empty()) throw Error("teacher merge: no file matches '" + pattern + "'");
+  struct Slice {
+    std::string path;
+    nlohmann::json record;
+  };
+  std::vector<Slice> slices;
+  for (const auto& path : files) {
+    const std::string record_path = path + ".shard.json";
+    std::error_code ec;
+    if (!fs::exists(record_path, ec))
+      fail_file(path, "not a finished shard of `teacher label --shard` (no " + record_path + ")");
+    auto record = nlohmann::json::parse(read_file(record_path), nullptr, false);
+    if (record.is_discarded() || record.value("format", "") != "bert2bilstm-label-shard")
+      fail_file(record_path, "not a shard record of `teacher label`");
+    if (fs::file_size(path, ec) != record.value("bytes", uint64_t{0}))
+      fail_file(path, "its size differs from the one its shard record gives (changed since?)");
+    slices.push_back({path, record});
+  }
+  const nlohmann::json& first = slices.front().record;
+  const size_t count = first.value("count", size_t{0});
+  std::vector<const Slice*> by_index(count, nullptr);
+  for (const Slice& s : slices) {
+    if (s.record["run"] != first["run"] || s.record.value("count", size_t{0}) != count) {
+      fail_file(s.path, "is a slice of another run than " + slices.front().path +
+                            " (model, input, settings or shard count differ)");
+    }
+    const size_t index = s.record.value("index", count);
+    if (index >= count) fail_file(s.path, "shard index out of range");
+    if (by_index[index]) {
+      throw Error(s.path + " and " + by_index[index]->path + " are both shard " +
+                  std::to_string(index) + "/" + std::to_string(count));
+    }
+    by_index[index] = &s;
+  }
+  size_t next_row = 0;
+  for (size_t i = 0; i < count; ++i) {
+    if (!by_index[i]) {
+      throw Error("teacher merge: shard " + std::to_string(i) + "/" + std::to_string(count) +
+                  " is missing (no file matching '" + pattern + "' holds it)");
+    }
+    if (by_index[i]->record.value("first_row", size_t{0}) != next_row)
+      fail_file(by_index[i]->path, "does not start where the previous shard ends");
+    next_row += by_index[i]->record.value("rows", size_t{0});
+  }
+  if (next_row != first.value("total_rows", size_t{0}))
+    throw Error("teacher merge: the shards hold " + std::to_string(next_row) + " rows of " +
+                std::to_string(first.value("total_rows", size_t{0})));
+  // Every slice starts with the same header line; the merged file has it once.
+  AtomicFile merged(output);
+  std::string header;
+  for (size_t i = 0; i < count; ++i) {
+    const std::string text = read_file(by_index[i]->path);
+    const size_t end_of_header = text.find('\n');
+    if (end_of_header == std::string::npos) fail_file(by_index[i]->path, "has no header line");
+    const std::string own_header = text.substr(0, end_of_header + 1);
+    if (i == 0) {
+      header = own_header;
+      merged.stream() << header;
+    } else if (own_header != header) {
+      fail_file(by_index[i]->path, "has another header than " + by_index[0]->path);
+    }
+    merged.stream().write(text.data() + header.size(),
+                          static_cast<std::streamsize>(text.size() - header.size()));
+  }
+  merged.commit();
+  return {count, next_row};
 }
 
 }  // namespace b2b
