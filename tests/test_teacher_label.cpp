@@ -190,6 +190,42 @@ TEST(TeacherMerge, SlicesFromAnArrayJobMergeToTheUnshardedFileAndBadSetsAreRefus
   EXPECT_TRUE(read_file(dir.path("again.tsv")) == read_file(dir.path("whole.tsv")));
 }
 
+// issue 18: the same against a real single-node Slurm (scripts/slurm_local.sh starts and
+// stops it): deploy/slurm/label.sbatch as a 4-task array, merged, equals the unsharded file.
+TEST(TeacherMerge, ARealSlurmArrayRunsTheRecipe) {
+  test::TempDir dir;
+  const std::string slurm = dir.path("slurm");
+  const std::string script = std::string(B2B_SOURCE_DIR) + "/scripts/slurm_local.sh";
+  const std::string start =
+      "timeout 60 " + script + " start " + slurm + " > " + dir.path("slurm.out") + " 2>&1";
+  if (std::system(start.c_str()) != 0) {
+    std::system((script + " stop " + slurm + " > /dev/null 2>&1").c_str());
+    GTEST_SKIP() << "Slurm could not start here (scripts/setup.sh installs slurmctld, slurmd "
+                    "and munge; "
+                 << read_file(dir.path("slurm.out")) << ")";
+  }
+  struct Stop {
+    std::string command;
+    ~Stop() { std::system(command.c_str()); }
+  } stop{script + " stop " + slurm + " > /dev/null 2>&1"};
+
+  const std::string input = dir.write("in.tsv", sst2_rows(2000));
+  ASSERT_EQ(run_cli(label_args(input, dir.path("whole.tsv"), "--chunk-rows 100")).exit_code, 0);
+  const std::string bin_dir = fs::path(B2B_BINARY).parent_path().string();
+  const std::string submit =
+      "cd " + dir.path("") + " && SLURM_CONF=" + slurm + "/slurm.conf PATH=" + bin_dir +
+      ":$PATH B2B_LABEL_FLAGS='--chunk-rows 100 --batch 16' timeout 240 sbatch --wait "
+      "--array=0-3 --cpus-per-task=1 --mem=200M --export=ALL " +
+      B2B_SOURCE_DIR + "/deploy/slurm/label.sbatch " + shared("fixtures/bert/tiny-sst2-f32") +
+      " sst2 " + input + " " + dir.path("labels") + " > " + dir.path("sbatch.out") + " 2>&1";
+  ASSERT_EQ(std::system(submit.c_str()), 0) << read_file(dir.path("sbatch.out"));
+  const auto merged = run_cli("teacher merge --input-glob '" + dir.path("labels") +
+                              "/labeled.shard-*.tsv' --output " + dir.path("merged.tsv"));
+  ASSERT_EQ(merged.exit_code, 0) << merged.err;
+  EXPECT_NE(merged.err.find("merged 4 shards, 2000 rows"), std::string::npos) << merged.err;
+  EXPECT_TRUE(read_file(dir.path("merged.tsv")) == read_file(dir.path("whole.tsv")));
+}
+
 TEST(TeacherLabel, BadInputIsOneClearError) {
   test::TempDir dir;
   const std::string input = dir.write("in.tsv", sst2_rows(20));
