@@ -8,7 +8,7 @@ set -euo pipefail
 
 packages=(build-essential cmake pkg-config libtorch-dev libopenblas0-openmp libblas-dev
   libutf8proc-dev nlohmann-json3-dev libcli11-dev libspdlog-dev libfmt-dev
-  libcpp-httplib-dev libgtest-dev libbenchmark-dev clang-format gnuplot-nox libonnx-dev
+  libcpp-httplib-dev libgtest-dev libbenchmark-dev clang-format gnuplot-nox libonnx-dev libgloo-dev
   slurmctld slurmd slurm-client munge)  # the last four: a single-node Slurm for the recipe's test
 # Node.js and npm run the ONNX export's test in onnxruntime-node (below); a machine that has
 # them from elsewhere (NodeSource) keeps its own.

@@ -68,8 +68,9 @@ void run_finetune(FinetuneFlags f) {
     std::printf("lr %g: dev accuracy %.4f (epoch %d)\n", run.lr, run.best_dev_accuracy,
                 run.best_epoch);
   }
-  std::printf("best: lr %g, dev accuracy %.4f; written to %s\n", result.best.lr,
-              result.best.best_dev_accuracy, f.out.c_str());
+  std::printf("best: lr %g, dev accuracy %.4f; %s %s\n", result.best.lr,
+              result.best.best_dev_accuracy,
+              result.wrote_output ? "written to" : "written by rank 0 to", f.out.c_str());
 }
 
 void add_finetune(CLI::App* teacher) {

@@ -10,6 +10,7 @@
 #include "data/dataset.h"
 #include "io/safetensors.h"
 #include "teacher/autocast.h"
+#include "teacher/data_parallel.h"
 #include "teacher/finetune_checkpoint.h"
 #include "util/atomic_file.h"
 #include "util/error.h"
@@ -173,7 +174,8 @@ struct RunInputs {
   TaskSpec task;
   Encoded train;
   Dataset dev;
-  nlohmann::json settings;  // a resumed run must have been started with the same
+  nlohmann::json settings;                // a resumed run must have been started with the same
+  DataParallel* data_parallel = nullptr;  // one of several processes, or null
 };
 
 nlohmann::json run_settings(const FinetuneOptions& o, const std::string& model_dir,
@@ -201,7 +203,7 @@ struct EpochStats {
 // One pass over the training set in the epoch's shuffled order: AdamW steps on the schedule.
 EpochStats train_epoch(Teacher& teacher, torch::optim::AdamW& optimizer, const Encoded& train,
                        const FinetuneOptions& o, double lr, const LinearSchedule& schedule,
-                       int epoch) {
+                       int epoch, DataParallel* dp) {
   std::vector<size_t> order(train.labels.size());
   size_t step = (epoch - 1) * schedule.steps_per_epoch;
   std::iota(order.begin(), order.end(), 0);
@@ -214,22 +216,34 @@ EpochStats train_epoch(Teacher& teacher, torch::optim::AdamW& optimizer, const E
   const auto start = Clock::now();
   size_t steps = 0;
   for (size_t b = 0; b < order.size(); b += o.batch, ++steps, ++step) {
-    const std::vector<size_t> rows(order.begin() + b,
-                                   order.begin() + std::min(order.size(), b + o.batch));
-    const EncodedBatch batch = pad_batch(train.encodings, rows, teacher.tokenizer.pad_id());
-    auto labels = torch::empty({static_cast<int64_t>(rows.size())}, torch::kInt64);
-    int64_t* label = labels.data_ptr<int64_t>();
-    for (size_t i = 0; i < rows.size(); ++i) label[i] = train.labels[rows[i]];
+    const std::vector<size_t> global(order.begin() + b,
+                                     order.begin() + std::min(order.size(), b + o.batch));
+    // Data-parallel: this process's slice of the global batch, its loss summed and divided by
+    // the global batch size, so that the gradients summed over the processes are the single
+    // process's mean-loss gradients.
+    const std::vector<size_t> rows = dp ? dp->local_rows(global) : global;
     for (auto& group : optimizer.param_groups()) group.options().set_lr(lr * schedule.scale(step));
     optimizer.zero_grad();
-    torch::Tensor loss;
-    {
+    torch::Tensor loss = torch::zeros({}, torch::TensorOptions(o.device));
+    if (!rows.empty()) {
+      const EncodedBatch batch = pad_batch(train.encodings, rows, teacher.tokenizer.pad_id());
+      auto labels = torch::empty({static_cast<int64_t>(rows.size())}, torch::kInt64);
+      int64_t* label = labels.data_ptr<int64_t>();
+      for (size_t i = 0; i < rows.size(); ++i) label[i] = train.labels[rows[i]];
       AutocastGuard autocast(o.device.type(), o.bf16);
       const auto logits = teacher.model->forward(batch.ids.to(o.device), batch.types.to(o.device),
                                                  batch.mask.to(o.device));
-      loss = torch::nn::functional::cross_entropy(logits.to(torch::kFloat32), labels.to(o.device));
+      loss = torch::nn::functional::cross_entropy(
+                 logits.to(torch::kFloat32), labels.to(o.device),
+                 torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kSum)) /
+             static_cast<double>(global.size());
+      loss.backward();
     }
-    loss.backward();
+    if (dp) {
+      torch::Tensor summed = loss.detach().clone();
+      dp->sum_gradients(teacher.model->parameters(), summed);
+      loss = summed;
+    }
     torch::nn::utils::clip_grad_norm_(teacher.model->parameters(), o.clip_norm);
     optimizer.step();
     loss_sum += loss.detach();
@@ -238,7 +252,7 @@ EpochStats train_epoch(Teacher& teacher, torch::optim::AdamW& optimizer, const E
       std::snprintf(note, sizeof note, "loss %.4f", loss_sum.item<double>() / (steps + 1));
       progress.set_note(note);
     }
-    progress.add(static_cast<int64_t>(rows.size()));
+    progress.add(static_cast<int64_t>(global.size()));
   }
   const double mean_loss =
       loss_sum.item<double>() / std::max<size_t>(steps, 1);  // waits for the GPU
@@ -268,6 +282,8 @@ LearningRateResult train_one_rate(const RunInputs& in, const std::string& work_d
   }
   teacher.model->to(o.device, torch::kFloat32);  // --bf16 is autocast: float32 master weights
   teacher.model->train();
+  DataParallel* dp = in.data_parallel;
+  if (dp) dp->broadcast(teacher.model->parameters());  // rank 0's weights everywhere
   auto optimizer = make_optimizer(teacher, o, lr);
   if (resuming) {
     restore_last_epoch(last, *optimizer, o.device);
@@ -275,19 +291,22 @@ LearningRateResult train_one_rate(const RunInputs& in, const std::string& work_d
   }
   const LinearSchedule schedule(in.train.labels.size(), o);
   for (int epoch = progress.epoch + 1; epoch <= o.epochs; ++epoch) {
-    const EpochStats stats = train_epoch(teacher, *optimizer, in.train, o, lr, schedule, epoch);
+    const EpochStats stats = train_epoch(teacher, *optimizer, in.train, o, lr, schedule, epoch, dp);
     const double accuracy = dev_accuracy(teacher, in.dev, in.task.is_pair(), o);
     std::fprintf(stderr,
                  "lr %g epoch %d: train loss %.4f, dev accuracy %.4f, training %.1f s (%.2f "
                  "steps/s)\n",
                  lr, epoch, stats.mean_loss, accuracy, stats.seconds, stats.steps / stats.seconds);
     progress.epoch = epoch;
+    // Every process holds the same weights; the first one writes them.
+    const bool writes = !dp || dp->is_main();
     if (accuracy > progress.result.best_dev_accuracy) {
       progress.result.best_dev_accuracy = accuracy;
       progress.result.best_epoch = epoch;
-      save_teacher(work_dir + "/best", teacher, in.vocab_path);
+      if (writes) save_teacher(work_dir + "/best", teacher, in.vocab_path);
     }
-    save_last_epoch(last, teacher, *optimizer, progress, in.vocab_path, o.device);
+    if (writes) save_last_epoch(last, teacher, *optimizer, progress, in.vocab_path, o.device);
+    if (dp) dp->barrier();  // the epoch is on disk before any process starts the next
   }
   return progress.result;
 }
@@ -326,6 +345,14 @@ FinetuneResult finetune_teacher(const std::string& model_dir, TaskSpec task,
     const Teacher probe = load_for_training(model_dir, task, o);
     in.train = encode(probe, train, task.is_pair(), checked_max_length(o.max_length, probe.config));
   }
+  const std::unique_ptr<DataParallel> dp = DataParallel::from_environment();
+  in.data_parallel = dp.get();
+  if (dp && o.device.is_cuda()) {
+    throw Error(
+        "data-parallel fine-tuning runs on CPUs (Gloo); several GPUs (NCCL) are not "
+        "supported yet: run one process per GPU without WORLD_SIZE");
+  }
+  if (dp) std::fprintf(stderr, "finetune: data-parallel, %s\n", dp->describe().c_str());
   FinetuneResult result;
   const std::string work = out_dir + ".work";
   fs::create_directories(work);
@@ -338,6 +365,10 @@ FinetuneResult finetune_teacher(const std::string& model_dir, TaskSpec task,
                  result.runs.back().best_dev_accuracy, result.runs.back().best_epoch);
     if (result.runs.back().best_dev_accuracy > result.best.best_dev_accuracy)
       result.best = result.runs.back();
+  }
+  if (dp && !dp->is_main()) {  // the first process writes the output
+    result.wrote_output = false;
+    return result;
   }
   // The best rate's best epoch becomes the output directory.
   const std::string best_dir = work + "/" + lr_name(result.best.lr) + "/best";

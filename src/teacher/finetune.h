@@ -34,13 +34,16 @@ struct LearningRateResult {
 struct FinetuneResult {
   std::vector<LearningRateResult> runs;
   LearningRateResult best;
+  bool wrote_output = true;  // false in data-parallel processes other than rank 0
 };
 
 std::vector<double> parse_learning_rates(const std::string& text);  // "2e-5,3e-5"
 
 // Writes the best model to out_dir (config.json with id2label/label2id, vocab.txt,
 // tokenizer_config.json, model.safetensors). Finished epochs are kept in out_dir.work/ so a
-// rerun resumes after the last one.
+// rerun resumes after the last one. Launched as several processes (RANK and WORLD_SIZE, or
+// srun's SLURM_PROCID and SLURM_NTASKS; teacher/data_parallel.h), each computes its slice of
+// every global batch and rank 0 writes; the steps are a single process's on the same batches.
 FinetuneResult finetune_teacher(const std::string& model_dir, TaskSpec task,
                                 const std::string& train_path, const std::string& dev_path,
                                 const std::string& out_dir, const FinetuneOptions& options);
