@@ -256,6 +256,12 @@ TEST(Distill, KilledAtTenRandomMomentsFinishesWithTheArtifactsOfAnUninterruptedR
       waitpid(pid, &status, 0);
     }
     const std::string text = read_file(log);
+    // A run the kill did not reach must have finished cleanly (a short stage can end first).
+    if (!WIFSIGNALED(status)) {
+      EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0)
+          << "kill " << kill_number << ": the run failed by itself\n"
+          << text;
+    }
     if (WIFSIGNALED(status)) {
       const size_t last = text.rfind(": running");
       interrupted.push_back(
@@ -280,7 +286,8 @@ TEST(Distill, KilledAtTenRandomMomentsFinishesWithTheArtifactsOfAnUninterruptedR
   std::string trace;
   for (const auto& stage : interrupted) trace += stage + " ";
   std::printf("killed in: %s\n", trace.c_str());
-  EXPECT_GE(interrupted.size(), 8u) << trace;  // a kill can come after its run has ended
+  // A kill can come after its run has ended (a short stage, a busy machine): most must land.
+  EXPECT_GE(interrupted.size(), 6u) << trace;
 
   // The same files, and the same bytes wherever the stage is deterministic (all but the
   // report's timings and the configs' epoch times).

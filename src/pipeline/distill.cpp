@@ -1,6 +1,9 @@
 #include "pipeline/distill.h"
 
+#include <signal.h>
+
 #include <algorithm>
+#include <cerrno>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -58,6 +61,28 @@ nlohmann::json student_settings(const StudentRunSpec& s) {
           {"word_dropout", o.word_dropout},
           {"patience", o.patience},
           {"seed", o.seed}};
+}
+
+// What a killed run left under temporary names (OUTPUT.tmp-PID, DIR.old-PID) in the output
+// directory and one level below, when that process is gone: with the lock held, no other run
+// is writing here.
+void remove_stale_temporaries(const std::string& dir) {
+  std::error_code ec;
+  std::vector<fs::path> stale;
+  for (auto it = fs::recursive_directory_iterator(dir, ec); !ec && it != fs::end(it);
+       it.increment(ec)) {
+    if (it.depth() > 1) it.disable_recursion_pending();
+    const std::string name = it->path().filename().string();
+    for (const char* marker : {".tmp-", ".old-"}) {
+      const size_t at = name.rfind(marker);
+      if (at == std::string::npos) continue;
+      const std::string pid = name.substr(at + 5);
+      if (pid.empty() || pid.find_first_not_of("0123456789") != std::string::npos) continue;
+      if (::kill(static_cast<pid_t>(std::stol(pid)), 0) != 0 && errno == ESRCH)
+        stale.push_back(it->path());
+    }
+  }
+  for (const auto& path : stale) fs::remove_all(path, ec);
 }
 
 // Data rows of a task file or transfer set: its lines but the header.
@@ -130,6 +155,7 @@ bool run_distill(DistillSpec spec) {
   if (spec.augment.n_iter < 0) spec.augment.n_iter = default_n_iter(spec.task);
   fs::create_directories(spec.out_dir);
   const DirectoryLock lock(spec.out_dir);  // a second distill on this directory stops here
+  remove_stale_temporaries(spec.out_dir);
   const std::string dir = spec.out_dir;
   Manifest manifest(dir + "/manifest.json");
   bool forcing = false;
