@@ -17,7 +17,7 @@ void add_distill_command(CLI::App& app, const std::string& command_line);
 void add_demo_command(CLI::App& app, const std::string& command_line);
 void add_bench_command(CLI::App& app);
 void add_report_command(CLI::App& app);
-void add_serve_command(CLI::App& app);  // built with cpp-httplib only
+void add_serve_command(CLI::App& app);   // built with cpp-httplib only
 void add_export_command(CLI::App& app);  // says so when built without libonnx
 // The serve options and callback on `app` itself (bert2bilstm-serve's root).
 void configure_serve(CLI::App& app);

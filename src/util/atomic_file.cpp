@@ -52,7 +52,7 @@ FileDescriptorBuffer::int_type FileDescriptorBuffer::overflow(int_type c) {
 }
 
 std::streamsize FileDescriptorBuffer::xsputn(const char* data, std::streamsize n) {
-  if (n <= 0) return 0;  // an empty tensor's bytes may have no address at all
+  if (n <= 0) return 0;         // an empty tensor's bytes may have no address at all
   if (n >= epptr() - pptr()) {  // large writes go straight to the file
     if (sync() != 0 || !write_all(data, static_cast<size_t>(n))) return 0;
     return n;
