@@ -1,9 +1,6 @@
 #include "pipeline/distill.h"
 
-#include <signal.h>
-
 #include <algorithm>
-#include <cerrno>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -61,36 +58,6 @@ nlohmann::json student_settings(const StudentRunSpec& s) {
           {"word_dropout", o.word_dropout},
           {"patience", o.patience},
           {"seed", o.seed}};
-}
-
-// What a killed run left under temporary names (OUTPUT.tmp-PID, DIR.old-PID) in the output
-// directory and one level below, when that process is gone: with the lock held, no other run
-// is writing here.
-void remove_stale_temporaries(const std::string& dir) {
-  std::error_code ec;
-  std::vector<fs::path> stale;
-  for (auto it = fs::recursive_directory_iterator(dir, ec); !ec && it != fs::end(it);
-       it.increment(ec)) {
-    if (it.depth() > 1) it.disable_recursion_pending();
-    const std::string name = it->path().filename().string();
-    for (const char* marker : {".tmp-", ".old-"}) {
-      const size_t at = name.rfind(marker);
-      if (at == std::string::npos) continue;
-      const std::string pid = name.substr(at + 5);
-      if (pid.empty() || pid.find_first_not_of("0123456789") != std::string::npos) continue;
-      if (::kill(static_cast<pid_t>(std::stol(pid)), 0) != 0 && errno == ESRCH)
-        stale.push_back(it->path());
-    }
-  }
-  for (const auto& path : stale) fs::remove_all(path, ec);
-}
-
-// Data rows of a task file or transfer set: its lines but the header.
-size_t data_rows(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  size_t lines = 0;
-  for (std::string line; std::getline(in, line);) lines += !line.empty();
-  return lines > 0 ? lines - 1 : 0;
 }
 
 // The undistilled baseline gets as many optimizer steps as the distilled student. Its gold set
@@ -240,7 +207,7 @@ bool run_distill(DistillSpec spec) {
   baseline.out = dir + "/baseline";
   baseline.options.alpha = 1;
   if (spec.baseline) {
-    match_student_steps(baseline, data_rows(labeled), data_rows(train), spec.task.is_pair());
+    match_student_steps(baseline, count_rows(labeled), count_rows(train), spec.task.is_pair());
     manifest.run({"baseline",
                   student_settings(baseline),
                   {train, dev},

@@ -1,12 +1,14 @@
 #include "util/atomic_file.h"
 
 #include <fcntl.h>
+#include <signal.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
 #include <sstream>
+#include <vector>
 
 #include "util/error.h"
 
@@ -152,6 +154,25 @@ std::string read_text_file(const std::string& path) {
   std::string text = read_file(path);
   strip_byte_order_mark(text);
   return text;
+}
+
+void remove_stale_temporaries(const std::string& dir) {
+  std::error_code ec;
+  std::vector<fs::path> stale;
+  for (auto it = fs::recursive_directory_iterator(dir, ec); !ec && it != fs::end(it);
+       it.increment(ec)) {
+    if (it.depth() > 1) it.disable_recursion_pending();
+    const std::string name = it->path().filename().string();
+    for (const char* marker : {".tmp-", ".old-"}) {
+      const size_t at = name.rfind(marker);
+      if (at == std::string::npos) continue;
+      const std::string pid = name.substr(at + 5);
+      if (pid.empty() || pid.find_first_not_of("0123456789") != std::string::npos) continue;
+      if (::kill(static_cast<pid_t>(std::stol(pid)), 0) != 0 && errno == ESRCH)
+        stale.push_back(it->path());
+    }
+  }
+  for (const auto& path : stale) fs::remove_all(path, ec);
 }
 
 }  // namespace b2b

@@ -51,6 +51,11 @@ class AtomicFile {
 
 void write_file_atomic(const std::string& path, const std::string& content);
 
+// Removes what killed processes left under the temporary names above (NAME.tmp-PID,
+// NAME.old-PID, PID no longer running) in `dir` and one level below. For a caller that holds
+// the directory's lock, so that no live writer is in there.
+void remove_stale_temporaries(const std::string& dir);
+
 // A directory built under a temporary name and swapped into place by commit().
 class AtomicDirectory {
  public:
