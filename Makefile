@@ -17,17 +17,20 @@ build: configure
 
 # Tests run one at a time: each uses every core through libtorch's OpenMP pool.
 test: build
-	@ctest --test-dir $(BUILD_DIR) --output-on-failure
+	@ctest --test-dir $(BUILD_DIR) --output-on-failure --no-tests=error
 
 # The test suite built with AddressSanitizer and UBSan in a build folder of its own.
-# SANITIZE_TESTS (a ctest -R regex) picks a subset; empty runs every test.
+# SANITIZE_TESTS (a ctest -R regex) picks a subset; empty runs every test. It is read with
+# $(value ...) so that a regex's '$' reaches ctest unexpanded, and a regex that matches nothing
+# fails instead of passing with no test run.
 SANITIZE_DIR ?= $(BUILD_DIR)-sanitize
 SANITIZE_TESTS ?=
 test-sanitize: setup
 	@cmake -S . -B $(SANITIZE_DIR) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DB2B_SANITIZE=ON > /dev/null
 	@cmake --build $(SANITIZE_DIR) -j$(JOBS)
 	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
-	  ctest --test-dir $(SANITIZE_DIR) --output-on-failure $(if $(SANITIZE_TESTS),-R '$(SANITIZE_TESTS)')
+	  ctest --test-dir $(SANITIZE_DIR) --output-on-failure --no-tests=error \
+	  $(if $(value SANITIZE_TESTS),-R '$(value SANITIZE_TESTS)')
 
 # The demo needs the program alone, not the tests and benchmarks: half the build of a clone.
 demo: configure
