@@ -28,6 +28,9 @@ print(f"{'measure':38} {'bert2bilstm':>12} {'PyTorch':>12} {'speed-up':>9}")
 for name, key, ref_key, higher_is_better in rows:
     ratio = cpp[key] / ref[ref_key] if higher_is_better else ref[ref_key] / cpp[key]
     print(f"{name:38} {cpp[key]:12.3f} {ref[ref_key]:12.3f} {ratio:8.2f}x")
+before = cpp["epoch_seconds_dense_one_step"]
+print(f"{'  before issue 15: dense, one step (s)':38} {before:12.3f} {'':12} "
+      f"{before / cpp['epoch_seconds']:8.2f}x  (this epoch against it)")
 print(f"({cpp['train_sentences']} SST-2 training sentences; {ref['implementation']}; runtime vs "
       f"libtorch max |logit difference| {cpp['max_abs_logit_difference_runtime_vs_libtorch']:.1e})")
 PY

@@ -8,6 +8,7 @@
 #      learning rates, with and without --bf16) under gdb when the machine has it, else with
 #      c10's fatal-signal handler (B2B_CRASH_TRACES=1), our frames resolved by addr2line:
 #      $OUT/finetune-crash*.txt;
+#   3b. data-parallel fine-tuning on the GPU: 2 processes (RANK/WORLD_SIZE) on 2,000 rows;
 #   4. GPU_CHECK_FULL=1: one full epoch of `teacher finetune --device cuda --bf16` beside
 #      transformers (bench/finetune_reference.py), steps/s;
 #   5. GPU_CHECK_LABEL=1: the whole SST-2 transfer set labeled by `distill --stop-after label`
@@ -111,6 +112,15 @@ finetune() {
 head -2001 $SST2/train.tsv >/tmp/train2k.tsv
 finetune short-f32 --train /tmp/train2k.tsv --lr 5e-5 --epochs 1
 finetune short-two-rates-bf16 --train /tmp/train2k.tsv --lr 5e-5,3e-5 --epochs 1 --bf16
+
+step data-parallel finetune: 2 processes on the GPU, gradients through the host over Gloo
+for r in 0 1; do
+  RANK=$r WORLD_SIZE=2 MASTER_ADDR=127.0.0.1 MASTER_PORT=29531 timeout 120 $B teacher finetune \
+    --model $TEACHER --task sst2 --train /tmp/train2k.tsv --dev $SST2/dev.tsv --out /tmp/ft-dp \
+    --lr 5e-5 --epochs 1 --device cuda >/tmp/ft-dp.$r.out 2>/tmp/ft-dp.$r.err &
+done
+wait
+for r in 0 1; do echo "rank $r:"; tr '\r' '\n' </tmp/ft-dp.$r.err | grep -v "^ *$" | tail -4; done
 
 if [ "${GPU_CHECK_FULL:-0}" = 1 ]; then
   finetune full-bf16 --train $SST2/train.tsv --lr 5e-5 --epochs 1 --bf16

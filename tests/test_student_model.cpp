@@ -8,6 +8,7 @@
 #include "student/checkpoint.h"
 #include "student/inference.h"
 #include "student/model.h"
+#include "student/sharded_step.h"
 #include "student/trainer.h"
 #include "test_util.h"
 #include "util/error.h"
@@ -150,6 +151,58 @@ TEST(StudentTraining, SparseAndDenseEmbeddingUpdatesTrainTheSameStudent) {
           << embedding_mode_name(mode) << " parameter " << i;
     }
   }
+}
+
+// The batch cut into shards on several workers (student/sharded_step.h): the same student
+// as one worker within float rounding, for both sentence and pair tasks, and bit for bit the
+// same student when a run is repeated (the workers' interleaving changes nothing).
+TEST(StudentTraining, ShardedStepsTrainTheSameStudentAsOneWorker) {
+  for (const bool pair : {false, true}) {
+    StudentConfig c = sst2_config(EmbeddingMode::kRand);
+    if (pair) c.task = parse_task("mnli");  // 3 labels, two sentences
+    c.embedding_dim = 16;
+    c.hidden_size = 8;
+    c.fc_size = 8;
+    std::mt19937 rng(11);
+    std::vector<EncodedExample> train(960);
+    for (auto& e : train) {
+      for (size_t w = 0; w < 1 + rng() % 12; ++w) e.a.push_back(3 + rng() % 997);
+      if (pair)
+        for (size_t w = 0; w < 1 + rng() % 9; ++w) e.b.push_back(3 + rng() % 997);
+      e.target = e.gold = static_cast<int>(rng() % c.num_labels());
+      e.logits = {static_cast<float>(rng() % 100) / 25 - 2, static_cast<float>(rng() % 7) - 3};
+      if (pair) e.logits.push_back(0.5f);
+    }
+    auto train_with = [&](int workers) {
+      torch::manual_seed(1);
+      StudentModel model(c);
+      TrainOptions options;
+      options.epochs = 2;
+      options.batch_size = 32;  // 60 steps
+      options.alpha = 0.5;
+      options.workers = workers;
+      train_student(model, train, {}, options, [](int, double) {});
+      std::vector<torch::Tensor> out;
+      for (const auto& p : model->parameters()) out.push_back(p.detach().clone());
+      return out;
+    };
+    const auto one = train_with(1), two = train_with(2), three = train_with(3),
+               again = train_with(2);
+    ASSERT_EQ(one.size(), two.size());
+    for (size_t i = 0; i < one.size(); ++i) {
+      EXPECT_LE((one[i] - two[i]).abs().max().item<float>(), 1e-5) << "parameter " << i;
+      EXPECT_LE((one[i] - three[i]).abs().max().item<float>(), 1e-5) << "parameter " << i;
+      EXPECT_TRUE(torch::equal(two[i], again[i])) << "parameter " << i;
+    }
+  }
+}
+
+TEST(StudentBatching, ShardsCutABatchIntoConsecutiveNonEmptyRuns) {
+  const std::vector<size_t> batch = {9, 3, 7, 1, 5};
+  EXPECT_EQ(cut_into_shards(batch, 1), (std::vector<std::vector<size_t>>{batch}));
+  EXPECT_EQ(cut_into_shards(batch, 2), (std::vector<std::vector<size_t>>{{9, 3}, {7, 1, 5}}));
+  EXPECT_EQ(cut_into_shards(batch, 8).size(), 5u);  // never an empty shard
+  EXPECT_EQ(cut_into_shards({4}, 0), (std::vector<std::vector<size_t>>{{4}}));
 }
 
 TEST(StudentBatching, BatchesCoverEveryExampleOnceAndRefuseSizeZero) {

@@ -14,6 +14,10 @@ struct Batch {
   torch::Tensor ids_b, lengths_b;  // undefined for single-sentence tasks
   torch::Tensor targets;           // (B) int64, -1 where unknown
   torch::Tensor teacher_logits;    // (B, k) float, undefined when no logits
+  // Training only: the dropout noise for the hidden layer, drawn before the forward pass
+  // (StudentModelImpl::draw_dropout_noise) so that shards on several threads draw nothing
+  // themselves; undefined = the model's dropout draws its own.
+  torch::Tensor dropout_noise;
 };
 
 Batch collate(const std::vector<EncodedExample>& examples, const std::vector<size_t>& indices);

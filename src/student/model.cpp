@@ -55,7 +55,16 @@ torch::Tensor StudentModelImpl::forward(const Batch& batch) {
     const torch::Tensor h2 = encode(batch.ids_b, batch.lengths_b);
     features = torch::cat({features, h2, features * h2, (features - h2).abs()}, -1);
   }
-  return output_(dropout_(torch::relu(hidden_(features))));
+  const torch::Tensor hidden = torch::relu(hidden_(features));
+  if (batch.dropout_noise.defined() && is_training()) return output_(hidden * batch.dropout_noise);
+  return output_(dropout_(hidden));
+}
+
+torch::Tensor StudentModelImpl::draw_dropout_noise(int64_t rows) {
+  const double p = config_.dropout;
+  if (!is_training() || p <= 0) return {};
+  // As at::dropout draws it on the CPU: Bernoulli(1 - p) scaled by 1 / (1 - p).
+  return torch::empty({rows, config_.fc_size}).bernoulli_(1 - p).div_(1 - p);
 }
 
 void StudentModelImpl::set_pretrained_embeddings(const torch::Tensor& rows) {

@@ -18,6 +18,10 @@ class StudentModelImpl : public torch::nn::Module {
   // (B, 2H): [forward state at the last word ; backward state at the first word]
   torch::Tensor encode(const torch::Tensor& ids, const torch::Tensor& lengths);
 
+  // In training mode with dropout: the noise libtorch's dropout would draw for `rows` rows of
+  // the hidden layer (keep-mask / (1 - p), from the default generator); undefined otherwise.
+  torch::Tensor draw_dropout_noise(int64_t rows);
+
   // Fills the embedding tables from pretrained rows (vocab_size x embedding_dim).
   void set_pretrained_embeddings(const torch::Tensor& rows);
   int64_t count_parameters(bool with_embeddings) const;

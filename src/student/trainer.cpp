@@ -5,6 +5,7 @@
 
 #include "optim/adadelta.h"
 #include "student/inference.h"
+#include "student/sharded_step.h"
 #include "util/error.h"
 #include "util/progress.h"
 
@@ -71,6 +72,15 @@ bool uses_sparse_gradients(const TrainOptions& o) {
          o.clip_norm == 0;
 }
 
+// Shards of fewer rows than this cost more in per-operation overhead than they gain.
+constexpr size_t kMinShardRows = 8;
+
+int training_workers(const TrainOptions& o) {
+  const int threads = o.workers > 0 ? o.workers : at::get_num_threads();
+  const auto most = static_cast<int>(std::max<size_t>(1, o.batch_size / kMinShardRows));
+  return std::max(1, std::min(threads, most));
+}
+
 torch::Tensor batch_loss(const torch::Tensor& logits, const Batch& batch, double alpha) {
   torch::Tensor loss = torch::zeros({});
   if (alpha > 0) loss = loss + alpha * torch::nn::functional::cross_entropy(logits, batch.targets);
@@ -78,23 +88,34 @@ torch::Tensor batch_loss(const torch::Tensor& logits, const Batch& batch, double
   return loss;
 }
 
-double run_epoch(StudentModel& model, torch::optim::Optimizer& optimizer,
+double run_epoch(StudentModel& model, torch::optim::Optimizer& optimizer, ShardedStep& step,
                  const std::vector<EncodedExample>& train, const TrainOptions& options,
                  std::mt19937_64& rng, int epoch) {
   model->train();
   const auto batches = training_batches(train, options.batch_size, rng);
   Progress progress("epoch " + std::to_string(epoch), static_cast<int64_t>(train.size()), "ex");
+  const ShardLoss loss = [&](const torch::Tensor& logits, const Batch& shard) {
+    return batch_loss(logits, shard, options.alpha);
+  };
   double total_loss = 0;
+  std::vector<Batch> shards;
+  std::vector<int64_t> rows;
   for (size_t i = 0; i < batches.size(); ++i) {
-    Batch batch = collate(train, batches[i]);
-    drop_words_to_unk(batch, options.word_dropout);
-    optimizer.zero_grad();
-    torch::Tensor loss = batch_loss(model->forward(batch), batch, options.alpha);
-    loss.backward();
+    // Every random draw (word dropout, dropout noise) happens here, shard by shard, so the
+    // run does not depend on how the workers interleave.
+    shards.clear();
+    rows.clear();
+    for (const auto& part : cut_into_shards(batches[i], step.workers())) {
+      Batch shard = collate(train, part);
+      drop_words_to_unk(shard, options.word_dropout);
+      shard.dropout_noise = model->draw_dropout_noise(static_cast<int64_t>(part.size()));
+      shards.push_back(std::move(shard));
+      rows.push_back(static_cast<int64_t>(part.size()));
+    }
+    total_loss += step.run(shards, rows, loss);
     if (options.clip_norm > 0)
       torch::nn::utils::clip_grad_norm_(model->parameters(), options.clip_norm);
     optimizer.step();
-    total_loss += loss.item<double>();
     if ((i & 15) == 0) {
       char note[64];
       std::snprintf(note, sizeof note, "loss %.4f", total_loss / (i + 1));
@@ -126,13 +147,17 @@ TrainResult train_student(StudentModel& model, const std::vector<EncodedExample>
   std::mt19937_64 rng(options.seed);
   auto optimizer = make_optimizer(model, options);
   model->set_sparse_embedding_gradients(uses_sparse_gradients(options));
+  const int workers = training_workers(options);
   TrainResult result;
   int since_best = 0;
   for (int epoch = 1; epoch <= options.epochs; ++epoch) {
     const auto start = std::chrono::steady_clock::now();
     EpochRecord record;
     record.epoch = epoch;
-    record.train_loss = run_epoch(model, *optimizer, train, options, rng, epoch);
+    {
+      ShardedStep step(model, workers);  // its threads live for the epoch, not the dev pass
+      record.train_loss = run_epoch(model, *optimizer, step, train, options, rng, epoch);
+    }
     if (!dev.empty()) record.dev_accuracy = accuracy(model, dev);
     record.seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

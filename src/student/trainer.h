@@ -28,6 +28,9 @@ struct TrainOptions {
   // Adadelta updates only the embedding rows a batch touched (exactly; optim/adadelta.h)
   // when nothing needs the whole gradient (no weight decay, no clipping).
   bool sparse_embedding_gradients = true;
+  // Threads of one step: each runs the forward and backward of a slice of the batch
+  // (student/sharded_step.h). 0 = libtorch's intra-op thread count (--threads).
+  int workers = 0;
   int patience = 5;  // epochs without dev improvement before stopping; 0 = never stop
   uint64_t seed = 1;
 };

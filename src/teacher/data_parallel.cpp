@@ -47,7 +47,11 @@ std::unique_ptr<DataParallel> DataParallel::from_environment() {
   if (rank < 0 || rank >= world) throw Error("RANK must lie in 0..WORLD_SIZE-1");
   const std::string address = env("MASTER_ADDR") ? env("MASTER_ADDR") : "127.0.0.1";
   const int port = env("MASTER_PORT") ? env_int("MASTER_PORT") : 29500;
-  return std::unique_ptr<DataParallel>(new DataParallel(rank, world, address, port));
+  auto group = std::unique_ptr<DataParallel>(new DataParallel(rank, world, address, port));
+  group->local_rank_ = env("LOCAL_RANK")      ? env_int("LOCAL_RANK")
+                       : env("SLURM_LOCALID") ? env_int("SLURM_LOCALID")
+                                              : rank;
+  return group;
 }
 
 DataParallel::DataParallel(int rank, int world, const std::string& address, int port)
@@ -90,7 +94,8 @@ void DataParallel::sum_gradients(const std::vector<torch::Tensor>& parameters,
     pieces.push_back(p.grad().defined() ? p.grad().reshape(-1)
                                         : torch::zeros({p.numel()}, p.options()));
   pieces.push_back(extra.reshape(-1));
-  std::vector<torch::Tensor> buffer = {torch::cat(pieces)};
+  // Gloo reduces host memory here: gradients on a GPU travel through the CPU and back.
+  std::vector<torch::Tensor> buffer = {torch::cat(pieces).to(torch::kCPU)};
   group_->gloo->allreduce(buffer)->wait();
   int64_t offset = 0;
   for (const auto& p : parameters) {
@@ -98,7 +103,7 @@ void DataParallel::sum_gradients(const std::vector<torch::Tensor>& parameters,
     if (p.grad().defined())
       p.mutable_grad().copy_(summed);
     else
-      p.mutable_grad() = summed.clone();
+      p.mutable_grad() = summed.to(p.device(), /*non_blocking=*/false, /*copy=*/true);
     offset += p.numel();
   }
   extra.copy_(buffer[0].narrow(0, offset, extra.numel()).view_as(extra));
@@ -112,8 +117,9 @@ void DataParallel::broadcast(const std::vector<torch::Tensor>& tensors) {
 #ifdef B2B_WITH_GLOO
   torch::NoGradGuard no_grad;
   for (const auto& t : tensors) {
-    std::vector<torch::Tensor> one = {t.detach()};
+    std::vector<torch::Tensor> one = {t.detach().to(torch::kCPU)};  // itself on the CPU
     group_->gloo->broadcast(one)->wait();
+    if (!t.device().is_cpu()) t.detach().copy_(one[0]);
   }
 #else
   (void)tensors;

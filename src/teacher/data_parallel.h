@@ -3,6 +3,9 @@
 // for processes launched the way torchrun or srun launch them. Each process computes its slice
 // of every global batch; gradients are summed across processes before each optimizer step, so
 // every process takes the same step a single process would take on the whole batch.
+// On GPUs each process takes its node-local rank's device, and the reductions go through the
+// host (device -> CPU -> Gloo -> device): one copy of the gradients each way per step, which is
+// what a build without NCCL can do (Debian's libtorch has no CUDA, so no NCCL).
 #include <torch/torch.h>
 
 #include <memory>
@@ -21,6 +24,9 @@ class DataParallel {
   ~DataParallel();
 
   int rank() const { return rank_; }
+  // The rank among this node's processes: LOCAL_RANK (torchrun), else SLURM_LOCALID (srun),
+  // else the rank (one node).
+  int local_rank() const { return local_rank_; }
   int world() const { return world_; }
   bool is_main() const { return rank_ == 0; }
   std::string describe() const;
@@ -38,7 +44,7 @@ class DataParallel {
   DataParallel(int rank, int world, const std::string& address, int port);
   struct Group;
   std::unique_ptr<Group> group_;
-  int rank_ = 0, world_ = 1;
+  int rank_ = 0, world_ = 1, local_rank_ = 0;
   std::string address_;
   int port_ = 0;
 };

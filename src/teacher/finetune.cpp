@@ -323,8 +323,9 @@ void check_options(const FinetuneOptions& o) {
 
 FinetuneResult finetune_teacher(const std::string& model_dir, TaskSpec task,
                                 const std::string& train_path, const std::string& dev_path,
-                                const std::string& out_dir, const FinetuneOptions& o) {
-  check_options(o);
+                                const std::string& out_dir, const FinetuneOptions& options) {
+  check_options(options);
+  FinetuneOptions o = options;  // a data-parallel process's GPU is chosen below
   std::error_code ec;
   if (!fs::is_directory(model_dir, ec)) fail_file(model_dir, "no such model directory");
   if (!o.random_init && !fs::exists(model_dir + "/model.safetensors", ec)) {
@@ -347,12 +348,15 @@ FinetuneResult finetune_teacher(const std::string& model_dir, TaskSpec task,
   }
   const std::unique_ptr<DataParallel> dp = DataParallel::from_environment();
   in.data_parallel = dp.get();
-  if (dp && o.device.is_cuda()) {
-    throw Error(
-        "data-parallel fine-tuning runs on CPUs (Gloo); several GPUs (NCCL) are not "
-        "supported yet: run one process per GPU without WORLD_SIZE");
+  if (dp && o.device.is_cuda() && !o.device.has_index()) {
+    // One GPU per process: the node-local rank's, as torchrun and srun number them.
+    const auto gpus = static_cast<int>(torch::cuda::device_count());
+    if (gpus < 1) throw Error("--device cuda, but no GPU is visible to this process");
+    o.device = torch::Device(torch::kCUDA, static_cast<c10::DeviceIndex>(dp->local_rank() % gpus));
   }
-  if (dp) std::fprintf(stderr, "finetune: data-parallel, %s\n", dp->describe().c_str());
+  if (dp)
+    std::fprintf(stderr, "finetune: data-parallel, %s, on %s\n", dp->describe().c_str(),
+                 o.device.str().c_str());
   FinetuneResult result;
   const std::string work = out_dir + ".work";
   fs::create_directories(work);
