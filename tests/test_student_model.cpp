@@ -26,6 +26,27 @@ StudentConfig sst2_config(EmbeddingMode mode) {
   return c;
 }
 
+// A student small enough to train hundreds of steps in a test.
+StudentConfig tiny_config(EmbeddingMode mode) {
+  StudentConfig c = sst2_config(mode);
+  c.embedding_dim = 16;
+  c.hidden_size = 8;
+  c.fc_size = 8;
+  return c;
+}
+
+// Trains a fresh student (initial weights from seed 1) and returns copies of its parameters.
+std::vector<torch::Tensor> trained_parameters(const StudentConfig& c,
+                                              const std::vector<EncodedExample>& train,
+                                              const TrainOptions& options) {
+  torch::manual_seed(1);
+  StudentModel model(c);
+  train_student(model, train, {}, options, [](int, double) {});
+  std::vector<torch::Tensor> out;
+  for (const auto& p : model->parameters()) out.push_back(p.detach().clone());
+  return out;
+}
+
 TEST(StudentModel, PaperParameterCountForSst2) {
   // METHOD.md: 600-d multichannel input, H 150, F 200, 2 labels: 963,002 without embeddings.
   StudentModel model(sst2_config(EmbeddingMode::kMultichannel));
@@ -124,10 +145,7 @@ TEST(StudentTraining, WordDropoutTurnsAboutPOfTheWordsIntoUnkAndKeepsPadding) {
 // 200 steps (2,000 examples, batch 10) over a vocabulary most of whose rows wait many steps.
 TEST(StudentTraining, SparseAndDenseEmbeddingUpdatesTrainTheSameStudent) {
   for (const EmbeddingMode mode : {EmbeddingMode::kRand, EmbeddingMode::kMultichannel}) {
-    StudentConfig c = sst2_config(mode);
-    c.embedding_dim = 16;
-    c.hidden_size = 8;
-    c.fc_size = 8;
+    const StudentConfig c = tiny_config(mode);
     std::mt19937 rng(7);
     std::vector<EncodedExample> train(2000);
     for (auto& e : train) {
@@ -136,14 +154,11 @@ TEST(StudentTraining, SparseAndDenseEmbeddingUpdatesTrainTheSameStudent) {
     }
     std::vector<torch::Tensor> trained[2];
     for (const bool sparse : {false, true}) {
-      torch::manual_seed(1);
-      StudentModel model(c);
       TrainOptions options;
       options.epochs = 1;
       options.batch_size = 10;
       options.sparse_embedding_gradients = sparse;
-      train_student(model, train, {}, options, [](int, double) {});
-      for (const auto& p : model->parameters()) trained[sparse].push_back(p.detach().clone());
+      trained[sparse] = trained_parameters(c, train, options);
     }
     ASSERT_EQ(trained[0].size(), trained[1].size());
     for (size_t i = 0; i < trained[0].size(); ++i) {
@@ -158,11 +173,8 @@ TEST(StudentTraining, SparseAndDenseEmbeddingUpdatesTrainTheSameStudent) {
 // same student when a run is repeated (the workers' interleaving changes nothing).
 TEST(StudentTraining, ShardedStepsTrainTheSameStudentAsOneWorker) {
   for (const bool pair : {false, true}) {
-    StudentConfig c = sst2_config(EmbeddingMode::kRand);
+    StudentConfig c = tiny_config(EmbeddingMode::kRand);
     if (pair) c.task = parse_task("mnli");  // 3 labels, two sentences
-    c.embedding_dim = 16;
-    c.hidden_size = 8;
-    c.fc_size = 8;
     std::mt19937 rng(11);
     std::vector<EncodedExample> train(960);
     for (auto& e : train) {
@@ -174,17 +186,12 @@ TEST(StudentTraining, ShardedStepsTrainTheSameStudentAsOneWorker) {
       if (pair) e.logits.push_back(0.5f);
     }
     auto train_with = [&](int workers) {
-      torch::manual_seed(1);
-      StudentModel model(c);
       TrainOptions options;
       options.epochs = 2;
       options.batch_size = 32;  // 60 steps
       options.alpha = 0.5;
       options.workers = workers;
-      train_student(model, train, {}, options, [](int, double) {});
-      std::vector<torch::Tensor> out;
-      for (const auto& p : model->parameters()) out.push_back(p.detach().clone());
-      return out;
+      return trained_parameters(c, train, options);
     };
     const auto one = train_with(1), two = train_with(2), three = train_with(3),
                again = train_with(2);
