@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 #include <httplib.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 
@@ -122,10 +123,22 @@ void parse_pairs(const Json& body, PredictRequest& request) {
   }
 }
 
-// cpp-httplib 0.11 listens with a backlog of 5 (compiled into Debian's library), so a burst of
-// new connections overflows it and the kernel drops handshakes, which clients retry a second
-// later. Listening again on the same socket raises the backlog; the socket is found by port.
-void widen_listen_backlog(int port) {
+// How long the kernel holds a connection that has sent nothing before handing it to the
+// server: httplib's read timeout, the longest the server would wait for its first byte anyway.
+constexpr int kDeferAcceptSeconds = 5;
+
+// Two settings of the listening socket that cpp-httplib 0.11 (compiled into Debian's library)
+// does not offer; the socket is found by port and set after httplib bound it.
+// - The backlog: httplib listens with 5, so a burst of new connections overflows it and the
+//   kernel drops handshakes, which clients retry a second later. Listening again raises it.
+// - TCP_DEFER_ACCEPT: a connection reaches accept() only once its first bytes arrive. Each
+//   accepted connection holds a thread, and httplib waits for a request by polling every 11 ms,
+//   so a thousand connections that send nothing used to hold a thousand threads waking 90,000
+//   times a second; where the system caps threads (a container's pids limit) they also took
+//   every thread there was, and a real client waited behind them past 5 s (seen in CI). Now
+//   they wait in the kernel, and a silent one that outlives the delay is served and timed out
+//   like any other.
+void tune_listening_socket(int port) {
   for (const auto& entry : std::filesystem::directory_iterator("/proc/self/fd")) {
     int fd = -1;
     try {
@@ -143,7 +156,9 @@ void widen_listen_backlog(int port) {
     const int bound = address.ss_family == AF_INET6
                           ? ntohs(reinterpret_cast<sockaddr_in6*>(&address)->sin6_port)
                           : ntohs(reinterpret_cast<sockaddr_in*>(&address)->sin_port);
-    if (bound == port) ::listen(fd, SOMAXCONN);
+    if (bound != port) continue;
+    ::listen(fd, SOMAXCONN);
+    setsockopt(fd, IPPROTO_TCP, TCP_DEFER_ACCEPT, &kDeferAcceptSeconds, sizeof kDeferAcceptSeconds);
   }
 }
 
@@ -229,7 +244,7 @@ struct PredictionServer::Impl {
 };
 
 // httplib runs each connection (its kept-alive requests) as one task on a thread of this
-// pool. A connection that sends nothing holds its thread until httplib's read timeout, so a
+// pool. A connection that stalls holds its thread until httplib's read timeout, so a
 // fixed pool lets a few hundred idle connections (a slowloris client) starve everyone else:
 // this pool starts a thread for each connection it cannot give to an idle one, up to `limit`
 // threads (then connections wait their turn), and a thread left idle for kIdleSeconds ends
@@ -247,8 +262,14 @@ class ConnectionPool : public httplib::TaskQueue {
       try {
         std::thread([this] { work(); }).detach();
         ++running_;
-      } catch (const std::system_error&) {
-        // No more threads from the system: the connection waits for a running one.
+      } catch (const std::system_error& e) {
+        // No more threads from the system: the connection waits for a running one. Said once,
+        // since it is what makes clients wait.
+        if (!refused_) {
+          refused_ = true;
+          warn("serve: the system refused a thread at " + std::to_string(running_) +
+               " connections (" + e.what() + "); new connections wait for a free one");
+        }
       }
     }
     lock.unlock();
@@ -292,7 +313,7 @@ class ConnectionPool : public httplib::TaskQueue {
   std::condition_variable ready_, ended_;
   std::deque<std::function<void()>> waiting_;
   size_t running_ = 0, idle_ = 0;
-  bool stopping_ = false;
+  bool stopping_ = false, refused_ = false;
 };
 
 // Refuses a /predict body before httplib reads it: a declared length over the limit (413) and
@@ -412,7 +433,7 @@ int PredictionServer::bind() {
   raise_open_file_limit();
   const int port = o.port == 0 ? impl_->http.bind_to_any_port(o.host)
                                : (impl_->http.bind_to_port(o.host, o.port) ? o.port : -1);
-  if (port > 0) widen_listen_backlog(port);
+  if (port > 0) tune_listening_socket(port);
   if (port <= 0) {
     throw Error("serve: cannot listen on " + o.host + ":" + std::to_string(o.port) +
                 " (port in use, or not an address of this machine)");

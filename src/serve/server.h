@@ -22,7 +22,7 @@ struct ServeOptions {
   std::string host = "127.0.0.1";
   int port = 8080;       // 0: any free port (bind() says which)
   int threads = 0;       // model workers, one BLAS thread and one batch each; 0: all cores
-  int http_threads = 0;  // connection threads; 0: 128 (a kept-alive connection holds one)
+  int http_threads = 0;  // connection threads; 0: 4096 (a connection holds one once it sends)
   size_t max_batch = 64;
   double max_wait_ms = 2;
   size_t max_body_bytes = 1 << 20;
