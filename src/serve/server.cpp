@@ -158,7 +158,9 @@ void tune_listening_socket(int port) {
                           : ntohs(reinterpret_cast<sockaddr_in*>(&address)->sin_port);
     if (bound != port) continue;
     ::listen(fd, SOMAXCONN);
+#ifdef TCP_DEFER_ACCEPT  // Linux
     setsockopt(fd, IPPROTO_TCP, TCP_DEFER_ACCEPT, &kDeferAcceptSeconds, sizeof kDeferAcceptSeconds);
+#endif
   }
 }
 
