@@ -12,8 +12,6 @@
 #include "bert2bilstm/classifier.h"
 #include "random_student.h"
 #include "test_util.h"
-#include "text/vocabulary.h"
-#include "util/atomic_file.h"
 
 namespace b2b {
 namespace {
