@@ -17,6 +17,7 @@
 #include "student/model.h"
 #include "student/train_run.h"
 #include "student/trainer.h"
+#include "util/malloc_tuning.h"
 
 namespace {
 
@@ -45,6 +46,7 @@ void write_batches(const std::string& path, const std::vector<std::vector<size_t
 }  // namespace
 
 int main(int argc, char** argv) {
+  b2b::reexec_with_malloc_tuning(argv);  // as bert2bilstm runs (malloc_tuning.h)
   if (argc < 4) {
     std::cerr << "usage: student_bench TRAIN_TSV DEV_TSV WORK_DIR [THREADS [WORKERS]]\n";
     return 2;

@@ -15,6 +15,7 @@
 #include "io/safetensors.h"
 #include "teacher/inference.h"
 #include "util/atomic_file.h"
+#include "util/malloc_tuning.h"
 
 namespace {
 
@@ -41,6 +42,7 @@ int make_random_base(const std::string& out, const std::string& vocab) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  b2b::reexec_with_malloc_tuning(argv);  // as bert2bilstm runs (malloc_tuning.h)
   if (argc == 4 && std::string(argv[1]) == "--make-random-base")
     return make_random_base(argv[2], argv[3]);
   if (argc < 5) {

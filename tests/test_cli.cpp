@@ -4,18 +4,23 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
+#include <stdexcept>
 #include <thread>
 #include <vector>
 
 #include "cli_fixture.h"
+#include "util/malloc_tuning.h"
 
 namespace b2b {
 
@@ -227,48 +232,136 @@ TEST(Cli, VersionAndHelp) {
   }
 }
 
-// B2B_CRASH_TRACES=1, for chasing a crash on a host without a debugger: a fatal signal prints
-// every thread's stack, and the process still ends by that signal.
-TEST_F(CliTest, PrintsEveryStackOnAFatalSignalWhenAsked) {
-#ifdef B2B_SANITIZED
-  GTEST_SKIP() << "AddressSanitizer handles fatal signals itself in this build";
-#endif
+// `predict --model M`, started with `env_changes` applied to our environment ("NAME=value" sets,
+// "NAME" removes), once it blocks reading a stdin we hold open; stderr goes to `err`.
+struct WaitingPredict {
+  pid_t pid = 0;
+  int stdin_fd = -1;
+};
+
+WaitingPredict start_waiting_predict(const std::string& model,
+                                     const std::vector<std::string>& env_changes,
+                                     const std::string& err) {
   int input[2];
-  ASSERT_EQ(::pipe(input), 0);  // predict waits on this stdin while we hold it open
-  const std::string err = dir_->path("crash.err");
+  if (::pipe(input) != 0) throw std::runtime_error("pipe failed");
   posix_spawn_file_actions_t files;
   posix_spawn_file_actions_init(&files);
   posix_spawn_file_actions_adddup2(&files, input[0], 0);
   posix_spawn_file_actions_addclose(&files, input[1]);
   posix_spawn_file_actions_addopen(&files, 1, "/dev/null", O_WRONLY, 0);
   posix_spawn_file_actions_addopen(&files, 2, err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  std::vector<std::string> env_text = {"B2B_CRASH_TRACES=1"};
-  for (char** e = environ; *e; ++e) env_text.emplace_back(*e);
+  std::vector<std::string> env_text;
+  const auto name_of = [](const std::string& entry) { return entry.substr(0, entry.find('=')); };
+  for (char** e = environ; *e; ++e) {
+    const std::string entry = *e;
+    if (std::none_of(env_changes.begin(), env_changes.end(),
+                     [&](const std::string& c) { return name_of(c) == name_of(entry); }))
+      env_text.push_back(entry);
+  }
+  for (const auto& change : env_changes)
+    if (change.find('=') != std::string::npos) env_text.push_back(change);
   std::vector<char*> env;
   for (auto& e : env_text) env.push_back(e.data());
   env.push_back(nullptr);
-  std::string binary = B2B_BINARY, command = "predict", flag = "--model", dir = model();
+  std::string binary = B2B_BINARY, command = "predict", flag = "--model", dir = model;
   char* argv[] = {binary.data(), command.data(), flag.data(), dir.data(), nullptr};
-  pid_t pid = 0;
-  ASSERT_EQ(posix_spawn(&pid, binary.c_str(), &files, nullptr, argv, env.data()), 0);
+  WaitingPredict started;
+  const int spawned = posix_spawn(&started.pid, binary.c_str(), &files, nullptr, argv, env.data());
   posix_spawn_file_actions_destroy(&files);
   ::close(input[0]);
-  // Signal once predict blocks reading stdin, well past main's first lines.
-  const std::string wchan = "/proc/" + std::to_string(pid) + "/wchan";
+  if (spawned != 0) throw std::runtime_error("posix_spawn failed");
+  started.stdin_fd = input[1];
+  // Wait until predict blocks reading stdin, well past main's first lines.
+  const std::string wchan = "/proc/" + std::to_string(started.pid) + "/wchan";
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
   while (read_file(wchan).find("pipe_read") == std::string::npos &&
          std::chrono::steady_clock::now() < deadline) {
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
-  ASSERT_EQ(::kill(pid, SIGSEGV), 0);
+  return started;
+}
+
+// B2B_CRASH_TRACES=1, for chasing a crash on a host without a debugger: a fatal signal prints
+// every thread's stack, and the process still ends by that signal.
+TEST_F(CliTest, PrintsEveryStackOnAFatalSignalWhenAsked) {
+#ifdef B2B_SANITIZED
+  GTEST_SKIP() << "AddressSanitizer handles fatal signals itself in this build";
+#endif
+  const std::string err = dir_->path("crash.err");
+  const auto predict = start_waiting_predict(model(), {"B2B_CRASH_TRACES=1"}, err);
+  ASSERT_EQ(::kill(predict.pid, SIGSEGV), 0);
   int status = 0;
-  ASSERT_EQ(::waitpid(pid, &status, 0), pid);
-  ::close(input[1]);
+  ASSERT_EQ(::waitpid(predict.pid, &status, 0), predict.pid);
+  ::close(predict.stdin_fd);
   ASSERT_TRUE(WIFSIGNALED(status));
   EXPECT_EQ(WTERMSIG(status), SIGSEGV);
   const std::string trace = read_file(err);
   EXPECT_NE(trace.find("SIGSEGV"), std::string::npos) << trace;
   EXPECT_NE(trace.find("frame #"), std::string::npos) << trace;
+}
+
+// GLIBC_TUNABLES as the running process `pid` sees it ("(unset)" when it has none).
+std::string glibc_tunables_of(pid_t pid) {
+  std::istringstream entries(read_file("/proc/" + std::to_string(pid) + "/environ"));
+  std::string entry;
+  while (std::getline(entries, entry, '\0'))
+    if (entry.rfind("GLIBC_TUNABLES=", 0) == 0) return entry.substr(15);
+  return "(unset)";
+}
+
+// The commands that train, label or score run with glibc's allocator tuned (malloc_tuning.h):
+// they re-execute themselves with the tunables added to GLIBC_TUNABLES, keep a user's own
+// malloc tunables, and leave the environment alone with B2B_MALLOC_TUNING=0; light commands
+// are not re-executed. Read from the running process's environment, while `eval` waits to open
+// its data (a FIFO) and `predict` waits on stdin.
+TEST_F(CliTest, HeavyCommandsRunWithTheAllocatorTunedUnlessTheUserSaysOtherwise) {
+  const std::string fifo = dir_->path("eval.fifo");
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  const auto eval_tunables = [&](const std::string& env) {
+    const std::string command = "env -u GLIBC_TUNABLES -u B2B_MALLOC_TUNING " + env + " " +
+                                B2B_BINARY + " eval --model " + model() + " --task sst2 --data " +
+                                fifo + " 2>/dev/null & echo $!";
+    FILE* shell = ::popen(command.c_str(), "r");
+    int pid = 0;
+    if (!shell || std::fscanf(shell, "%d", &pid) != 1) return std::string("(not started)");
+    ::pclose(shell);
+    // Opening the FIFO's write end succeeds once eval (after any re-execution) has opened it.
+    int writer = -1;
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
+    while ((writer = ::open(fifo.c_str(), O_WRONLY | O_NONBLOCK)) < 0 &&
+           std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    const std::string seen = glibc_tunables_of(pid);
+    const std::string rows = "sentence\tlabel\nit is good\t1\n";
+    if (writer >= 0) {
+      EXPECT_EQ(::write(writer, rows.data(), rows.size()), static_cast<ssize_t>(rows.size()));
+      ::close(writer);
+    }
+    for (int i = 0; i < 6000 && ::kill(pid, 0) == 0; ++i)
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    return seen;
+  };
+  // glibc cuts the variable at its first ':' in the process's environment once parsed, so what
+  // is visible is the first tunable: ours come first.
+  const auto starts_with = [](const std::string& text, const std::string& prefix) {
+    return text.rfind(prefix, 0) == 0;
+  };
+  const std::string first = "glibc.malloc.hugetlb=1";
+  ASSERT_TRUE(starts_with(malloc_tunables(), first));
+  EXPECT_PRED2(starts_with, eval_tunables(""), first);
+  EXPECT_PRED2(starts_with, eval_tunables("GLIBC_TUNABLES=glibc.rtld.nns=4"), first);
+  const std::string users = eval_tunables("GLIBC_TUNABLES=glibc.malloc.arena_max=2");
+  EXPECT_PRED2(starts_with, users, "glibc.malloc.arena_max=2");
+  EXPECT_EQ(users.find("hugetlb"), std::string::npos) << users;
+  EXPECT_EQ(eval_tunables("B2B_MALLOC_TUNING=0"), "(unset)");
+
+  const auto predict =
+      start_waiting_predict(model(), {"GLIBC_TUNABLES", "B2B_MALLOC_TUNING"}, dir_->path("p.err"));
+  EXPECT_EQ(glibc_tunables_of(predict.pid), "(unset)");
+  ::close(predict.stdin_fd);
+  int status = 0;
+  ::waitpid(predict.pid, &status, 0);
 }
 
 }  // namespace

@@ -4,9 +4,11 @@
 #include <c10/util/signal_handler.h>
 
 #include <cstdlib>
+#include <string>
 
 #include "cli/app.h"
 #include "cli/commands.h"
+#include "util/malloc_tuning.h"
 
 namespace {
 std::string describe(const std::exception& e) {
@@ -17,6 +19,13 @@ std::string describe(const std::exception& e) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // The commands that train, label or score with tensors allocate them by the hundred each
+  // step (malloc_tuning.h); the others keep glibc's defaults and start once, not twice.
+  if (argc >= 2) {
+    const std::string command = argv[1];
+    for (const char* heavy : {"teacher", "student", "distill", "demo", "eval", "bench"})
+      if (command == heavy) b2b::reexec_with_malloc_tuning(argv);
+  }
 #if defined(C10_SUPPORTS_FATAL_SIGNAL_HANDLERS)
   // B2B_CRASH_TRACES=1: a crash prints every thread's stack before the usual exit, for hosts
   // without a debugger (scripts/gpu_check.sh).
