@@ -255,17 +255,23 @@ std::string percent(double accuracy) {
 }
 
 // The command without the flags that differ between seeds of one configuration: runs whose
-// commands agree on the rest were trained alike but for the student seed.
+// commands agree on the rest were trained alike but for the student seed. The thread count
+// is one of them: it changes only the order of float additions (sharded_step.h).
 std::string configuration_of(const std::string& command) {
+  static const char* const kPerRun[] = {"--student-seed", "--out", "--threads"};
   std::istringstream words(command);
   std::string word, key;
   while (words >> word) {
-    if (word == "--student-seed" || word == "--out") {
-      words >> word;  // and its value
-      continue;
+    bool per_run = false;
+    for (const std::string flag : kPerRun) {
+      if (word == flag) {
+        words >> word;  // and its value
+        per_run = true;
+      } else if (word.rfind(flag + "=", 0) == 0) {
+        per_run = true;
+      }
     }
-    if (word.rfind("--student-seed=", 0) == 0 || word.rfind("--out=", 0) == 0) continue;
-    key += word + " ";
+    if (!per_run) key += word + " ";
   }
   return key;
 }
@@ -308,8 +314,9 @@ void seed_table(const std::vector<RunSummary>& runs, std::ostringstream& md) {
     const auto& group = groups[key];
     if (group.size() < 2) continue;
     if (!any) {
-      md << "\nOver student seeds (runs whose commands differ only by --student-seed and "
-            "--out): dev accuracy in points, mean ± sample standard deviation (min-max).\n\n"
+      md << "\nOver student seeds (runs whose commands differ only by --student-seed, --out "
+            "and --threads): dev accuracy in points, mean ± sample standard deviation "
+            "(min-max).\n\n"
             "| student embeddings | seeds | distilled | undistilled | distillation adds | "
             "first run |\n|---|---|---|---|---|---|\n";
       any = true;
