@@ -265,10 +265,13 @@ std::string configuration_of(const std::string& command) {
     bool per_run = false;
     for (const std::string flag : kPerRun) {
       if (word == flag) {
-        words >> word;  // and its value
+        words >> word;  // and its value, which is not then read as a flag
         per_run = true;
-      } else if (word.rfind(flag + "=", 0) == 0) {
+        break;
+      }
+      if (word.rfind(flag + "=", 0) == 0) {
         per_run = true;
+        break;
       }
     }
     if (!per_run) key += word + " ";
