@@ -31,6 +31,8 @@ for name, key, ref_key, higher_is_better in rows:
 before = cpp["epoch_seconds_dense_one_step"]
 print(f"{'  before issue 15: dense, one step (s)':38} {before:12.3f} {'':12} "
       f"{before / cpp['epoch_seconds']:8.2f}x  (this epoch against it)")
+# Both epochs start from the same weights on the same batches: their losses agree to rounding.
+print(f"(epoch loss {cpp['epoch_loss']:.6f}, dense one-step path {cpp['epoch_loss_dense_one_step']:.6f})")
 print(f"({cpp['train_sentences']} SST-2 training sentences; {ref['implementation']}; runtime vs "
       f"libtorch max |logit difference| {cpp['max_abs_logit_difference_runtime_vs_libtorch']:.1e})")
 PY

@@ -67,6 +67,10 @@ int main(int argc, char** argv) {
   b2b::StudentConfig config;
   config.task = task;
   config.vocab_size = static_cast<int64_t>(vocab.size());
+  // libtorch seeds its default generator from the system at start (as PyTorch does), so a
+  // model built unseeded starts from different weights in every process: each model here is
+  // built after seeding, as `student train` builds its own (student/train_run.cpp).
+  torch::manual_seed(1);
   b2b::StudentModel model(config);
   std::mt19937_64 rng(1);
   const auto batches = b2b::training_batches(train_ids, 50, rng);
@@ -88,11 +92,11 @@ int main(int argc, char** argv) {
   b2b::TrainOptions before_options = train_options;
   before_options.sparse_embedding_gradients = false;
   before_options.workers = 1;
-  b2b::StudentModel before_model(config);
-  const double before_seconds =
-      b2b::train_student(before_model, train_ids, {}, before_options, [](int, double) {})
-          .history.at(0)
-          .seconds;
+  torch::manual_seed(1);
+  b2b::StudentModel before_model(config);  // the same initial weights as `model`
+  const auto before =
+      b2b::train_student(before_model, train_ids, {}, before_options, [](int, double) {});
+  const double before_seconds = before.history.at(0).seconds;
   model->eval();
 
   model->set_sparse_embedding_gradients(false);
@@ -135,6 +139,9 @@ int main(int argc, char** argv) {
       {"train_sentences", train_ids.size()},
       {"epoch_seconds", epoch_seconds},
       {"epoch_seconds_dense_one_step", before_seconds},
+      // Same weights, same batches, same dropout: the two losses differ by float rounding.
+      {"epoch_loss", trained.history.at(0).train_loss},
+      {"epoch_loss_dense_one_step", before.history.at(0).train_loss},
       {"inference_sentences_per_second", train_ids.size() / runtime_seconds},
       {"batch1_latency_ms", runtime_latency_ms},
       {"libtorch_inference_sentences_per_second", train_ids.size() / libtorch_seconds},

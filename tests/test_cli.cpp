@@ -90,6 +90,23 @@ TEST_F(CliTest, WithoutADevSetKeepsTheLastEpoch) {
   EXPECT_EQ(result.err.find("dev accuracy"), std::string::npos) << result.err;
 }
 
+// libtorch seeds its default generator from the system in every process, so a model built
+// before --student-seed is applied starts from other weights each run (student_bench did, and
+// its loss never repeated). Two processes, two workers each: the same bytes on disk.
+TEST_F(CliTest, TrainingTheSameStudentTwiceGivesTheSameModel) {
+  const std::string train = dir_->write("repeat.tsv", sst2_head(2000));
+  std::string weights[2];
+  for (int run = 0; run < 2; ++run) {
+    const std::string out = dir_->path("repeat-" + std::to_string(run));
+    const auto result = run_cli("student train --task sst2 --train " + train + " --out " + out +
+                                " --epochs 2 --hidden 16 --fc 16 --embedding-dim 16 --threads 2");
+    ASSERT_EQ(result.exit_code, 0) << result.err;
+    weights[run] = read_file(out + "/model.safetensors");
+  }
+  EXPECT_FALSE(weights[0].empty());
+  EXPECT_TRUE(weights[0] == weights[1]) << "two runs of the same command trained different models";
+}
+
 TEST_F(CliTest, RefusesGoldOnlyTrainingWithAlphaBelowOne) {
   const auto result = run_cli("student train --task sst2 --train " + dir_->path("train.tsv") +
                               " --out " + dir_->path("never") + " --alpha 0");
