@@ -9,11 +9,16 @@ trap 'rm -rf "$work"' EXIT
 # The student at 1 thread and at all cores: training (libtorch) and inference (the BLAS
 # runtime, and the libtorch model beside it) against PyTorch eager on the same batches.
 student_threads=${B2B_STUDENT_THREADS:-"1 $threads"}
+# Our benches re-execute with glibc's allocator tuned (src/util/malloc_tuning.h) and print the
+# GLIBC_TUNABLES they ran with; each reference is started with the same, so both sides of a
+# ratio get the same allocator.
+tunables_of() { /usr/bin/python3 -c 'import json, sys; print(json.load(open(sys.argv[1])).get("glibc_tunables", ""))' "$1"; }
 for t in $(echo "$student_threads" | tr ' ' '\n' | sort -un); do
   echo "bench: SST-2 student, $t thread(s), OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-unset}"
   "$build/bench/student_bench" "$shared/data/glue/SST-2/train.tsv" "$shared/data/glue/SST-2/dev.tsv" "$work" "$t" \
     > "$work/cpp.json"
-  /usr/bin/python3 bench/student_reference.py "$work" "$t" > "$work/torch.json"
+  GLIBC_TUNABLES=$(tunables_of "$work/cpp.json") /usr/bin/python3 bench/student_reference.py "$work" "$t" \
+    > "$work/torch.json"
   /usr/bin/python3 - "$work/cpp.json" "$work/torch.json" <<'PY'
 import json, sys
 cpp, ref = (json.load(open(p)) for p in sys.argv[1:3])
@@ -33,6 +38,7 @@ print(f"{'  before issue 15: dense, one step (s)':38} {before:12.3f} {'':12} "
       f"{before / cpp['epoch_seconds']:8.2f}x  (this epoch against it)")
 # Both epochs start from the same weights on the same batches: their losses agree to rounding.
 print(f"(epoch loss {cpp['epoch_loss']:.6f}, dense one-step path {cpp['epoch_loss_dense_one_step']:.6f})")
+print(f"(both sides with GLIBC_TUNABLES={cpp.get('glibc_tunables') or '(unset)'})")
 print(f"({cpp['train_sentences']} SST-2 training sentences; {ref['implementation']}; runtime vs "
       f"libtorch max |logit difference| {cpp['max_abs_logit_difference_runtime_vs_libtorch']:.1e})")
 PY
@@ -40,7 +46,7 @@ PY
   ort_dir="${HOME:-/root}/.cache/bert2bilstm/onnxruntime/node_modules/onnxruntime-node"
   if [[ -d "$ort_dir" ]] && "$build/bert2bilstm" export --model "$work/student" \
        --out "$work/onnx/student.onnx" > /dev/null 2>&1; then
-    node bench/onnx_reference.js "$ort_dir" "$work/onnx/student.onnx" "$work" "$t" > "$work/onnx.json"
+    GLIBC_TUNABLES=$(tunables_of "$work/cpp.json") node bench/onnx_reference.js "$ort_dir" "$work/onnx/student.onnx" "$work" "$t" > "$work/onnx.json"
     /usr/bin/python3 - "$work/cpp.json" "$work/onnx.json" <<'PY'
 import json, sys
 cpp, ort = (json.load(open(p)) for p in sys.argv[1:3])
@@ -65,7 +71,8 @@ base_rows=${B2B_BASE_ROWS:-1000}
 compare_teacher() {  # name model rows
   local name=$1 model=$2 rows=$3
   "$build/bench/teacher_bench" "$model" "$shared/data/glue/SST-2/train.tsv" "$work" "$threads" "$rows" > "$work/t_cpp.json"
-  /usr/bin/python3 bench/teacher_reference.py "$model" "$work" "$threads" > "$work/t_torch.json"
+  GLIBC_TUNABLES=$(tunables_of "$work/t_cpp.json") /usr/bin/python3 bench/teacher_reference.py \
+    "$model" "$work" "$threads" > "$work/t_torch.json"
   /usr/bin/python3 - "$name" "$work/t_cpp.json" "$work/t_torch.json" <<'PY'
 import json, sys
 name = sys.argv[1]

@@ -5,6 +5,7 @@
 // and with the libtorch model. Writes the word ids and the epoch's batches so the reference
 // runs the exact same batches. Prints one JSON object.
 #include <chrono>
+#include <cstdlib>
 #include <fstream>
 #include <iostream>
 #include <nlohmann/json.hpp>
@@ -146,7 +147,9 @@ int main(int argc, char** argv) {
       {"batch1_latency_ms", runtime_latency_ms},
       {"libtorch_inference_sentences_per_second", train_ids.size() / libtorch_seconds},
       {"libtorch_batch1_latency_ms", libtorch_latency_ms},
-      {"max_abs_logit_difference_runtime_vs_libtorch", max_difference}};
+      {"max_abs_logit_difference_runtime_vs_libtorch", max_difference},
+      // What this process's allocator ran with; bench/run.sh starts the references with it.
+      {"glibc_tunables", std::getenv("GLIBC_TUNABLES") ? std::getenv("GLIBC_TUNABLES") : ""}};
   std::cout << result.dump() << std::endl;
   return 0;
 }

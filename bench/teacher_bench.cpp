@@ -5,6 +5,7 @@
 //   teacher_bench --make-random-base OUT_DIR VOCAB   (a BERT-base-shaped random checkpoint)
 #include <algorithm>
 #include <chrono>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -92,7 +93,9 @@ int main(int argc, char** argv) {
                               {"sentences", data.examples.size()},
                               {"batch", options.batch},
                               {"seconds", seconds},
-                              {"sentences_per_second", data.examples.size() / seconds}}
+                              {"sentences_per_second", data.examples.size() / seconds},
+                              {"glibc_tunables",
+                               std::getenv("GLIBC_TUNABLES") ? std::getenv("GLIBC_TUNABLES") : ""}}
                    .dump()
             << std::endl;
   return 0;
