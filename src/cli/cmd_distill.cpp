@@ -45,6 +45,9 @@ void add_distill_command(CLI::App& app, const std::string& command_line) {
   cmd->add_option("--out", s.out_dir, "directory for every artifact")->required();
   cmd->add_option("--pos-model", s.pos_model, "POS model from 'pos train'");
   cmd->add_option("--conllu", s.conllu, "or a treebank to train one from");
+  cmd->add_option("--transfer-from", s.transfer_from,
+                  "take the POS model and labeled transfer set of this distill directory "
+                  "(stages whose settings differ here rerun)");
   cmd->add_option("--from", s.from,
                   "redo from this stage on: pos, augment, label, student, baseline, report");
   cmd->add_option("--stop-after", s.stop_after,

@@ -125,6 +125,21 @@ bool run_distill(DistillSpec spec) {
   remove_stale_temporaries(spec.out_dir);
   const std::string dir = spec.out_dir;
   Manifest manifest(dir + "/manifest.json");
+  if (!spec.transfer_from.empty()) {
+    std::error_code ec;
+    if (fs::weakly_canonical(spec.transfer_from, ec) == fs::weakly_canonical(dir, ec))
+      throw Error("the transfer set's directory " + spec.transfer_from +
+                  " is the output directory itself");
+    const std::string source = spec.transfer_from + "/manifest.json";
+    if (!manifest.has("label") && !Manifest(source).has("label"))
+      fail_file(source,
+                "no finished label stage to take the transfer set from (run distill there, "
+                "e.g. with --stop-after label, first)");
+    // Stages this directory has finished already are kept. Each is then checked as usual:
+    // other augmentation settings here redo augment and what follows.
+    for (const auto& stage : manifest.adopt(spec.transfer_from, dir, {"pos", "augment", "label"}))
+      std::fprintf(stderr, "stage %s: taken from %s\n", stage.c_str(), spec.transfer_from.c_str());
+  }
   bool forcing = false;
   auto force = [&](const std::string& stage) { return forcing = forcing || stage == spec.from; };
   auto stop = [&](const std::string& stage) {

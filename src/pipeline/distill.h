@@ -13,6 +13,9 @@ namespace b2b {
 struct DistillSpec {
   TaskSpec task;
   std::string data_dir, teacher_dir, out_dir, pos_model, conllu;
+  // Another distill directory whose POS model and transfer set (augmented and labeled) this
+  // run takes over, so students of other seeds or settings share one labeled set.
+  std::string transfer_from;
   AugmentOptions augment;    // n_iter < 0: the task's default
   size_t transfer_size = 0;  // 0: the whole transfer set; else originals + a sample
   size_t label_chunk_rows = 8192;

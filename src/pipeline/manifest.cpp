@@ -81,4 +81,54 @@ bool Manifest::run(const Stage& stage, bool force) {
   return true;
 }
 
+std::vector<std::string> Manifest::adopt(const std::string& from_dir, const std::string& to_dir,
+                                         const std::vector<std::string>& stages) {
+  const std::string from_path = from_dir + "/manifest.json";
+  std::error_code ec;
+  if (!fs::exists(from_path, ec)) fail_file(from_path, "no such file (not a distill directory)");
+  const Manifest from(from_path);
+  const fs::path from_canonical = fs::weakly_canonical(from_dir);
+  // A path recorded by the other run, moved here when it lies in from_dir; empty when not.
+  auto moved = [&](const std::string& path) {
+    const fs::path p(path);
+    return fs::weakly_canonical(p.parent_path(), ec) == from_canonical
+               ? to_dir + "/" + p.filename().string()
+               : std::string();
+  };
+  auto move_paths = [&](const nlohmann::json& paths) {
+    nlohmann::json out = nlohmann::json::object();
+    for (const auto& [path, hash] : paths.items()) {
+      const std::string here = moved(path);
+      out[here.empty() ? path : here] = hash;
+    }
+    return out;
+  };
+  std::vector<std::string> taken;
+  for (const auto& name : stages) {
+    const auto it = from.entries_.find(name);
+    if (it == from.entries_.end() || entries_.contains(name) || !it->contains("outputs")) continue;
+    bool usable = true;
+    for (const auto& [path, hash] : (*it)["outputs"].items())
+      usable = usable && !moved(path).empty() && fs::exists(path, ec);
+    if (!usable) continue;
+    for (const auto& [path, hash] : (*it)["outputs"].items()) {
+      const std::string here = moved(path);
+      fs::remove_all(here, ec);  // an output this manifest has no record of is stale
+      fs::create_hard_link(path, here, ec);
+      if (ec) {
+        ec.clear();
+        fs::copy(path, here, fs::copy_options::recursive, ec);
+        if (ec) fail_file(here, "cannot link or copy from " + path + ": " + ec.message());
+      }
+    }
+    nlohmann::json record = *it;
+    record["inputs"] = move_paths((*it)["inputs"]);
+    record["outputs"] = move_paths((*it)["outputs"]);
+    entries_[name] = record;
+    taken.push_back(name);
+  }
+  if (!taken.empty()) write_file_atomic(path_, entries_.dump(2) + "\n");
+  return taken;
+}
+
 }  // namespace b2b

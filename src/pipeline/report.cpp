@@ -256,9 +256,12 @@ std::string percent(double accuracy) {
 
 // The command without the flags that differ between seeds of one configuration: runs whose
 // commands agree on the rest were trained alike but for the student seed. The thread count
-// is one of them: it changes only the order of float additions (sharded_step.h).
+// is one of them: it changes only the order of float additions (sharded_step.h). So is the
+// directory a run took its transfer set from: the stages it took matched this run's settings
+// (or were redone here), and --from only says which stages a rerun redid.
 std::string configuration_of(const std::string& command) {
-  static const char* const kPerRun[] = {"--student-seed", "--out", "--threads"};
+  static const char* const kPerRun[] = {"--student-seed", "--out", "--threads", "--transfer-from",
+                                        "--from"};
   std::istringstream words(command);
   std::string word, key;
   while (words >> word) {
@@ -317,8 +320,9 @@ void seed_table(const std::vector<RunSummary>& runs, std::ostringstream& md) {
     const auto& group = groups[key];
     if (group.size() < 2) continue;
     if (!any) {
-      md << "\nOver student seeds (runs whose commands differ only by --student-seed, --out "
-            "and --threads): dev accuracy in points, mean ± sample standard deviation "
+      md << "\nOver student seeds (runs whose commands differ only by --student-seed, --out, "
+            "--threads, --transfer-from and --from): dev accuracy in points, mean ± sample "
+            "standard deviation "
             "(min-max).\n\n"
             "| student embeddings | seeds | distilled | undistilled | distillation adds | "
             "first run |\n|---|---|---|---|---|---|\n";
