@@ -83,10 +83,8 @@ bool Manifest::run(const Stage& stage, bool force) {
 
 std::vector<std::string> Manifest::adopt(const std::string& from_dir, const std::string& to_dir,
                                          const std::vector<std::string>& stages) {
-  const std::string from_path = from_dir + "/manifest.json";
+  const Manifest from(from_dir + "/manifest.json");  // none there: nothing to take
   std::error_code ec;
-  if (!fs::exists(from_path, ec)) fail_file(from_path, "no such file (not a distill directory)");
-  const Manifest from(from_path);
   const fs::path from_canonical = fs::weakly_canonical(from_dir, ec);
   // A path recorded by the other run, moved here when it lies in from_dir; empty when not.
   auto moved = [&](const std::string& path) {
