@@ -93,6 +93,21 @@ TEST(Distill, ResumesAfterBeingKilledDuringLabeling) {
   const auto report = nlohmann::json::parse(read_file(out + "/report.json"));
   EXPECT_EQ(report["models"].size(), 3u);
   EXPECT_EQ(report["models"][0]["metrics"]["total"].get<int>(), 872);
+  // Each student's accuracy split by the teacher's correctness adds up to its own accuracy,
+  // and the split's sides are the teacher's right and wrong rows.
+  const int right = report["teacher_right_rows"].get<int>();
+  const int wrong = report["teacher_wrong_rows"].get<int>();
+  EXPECT_EQ(right, report["models"][0]["metrics"]["correct"].get<int>());
+  EXPECT_EQ(right + wrong, 872);
+  for (int m = 1; m <= 2; ++m) {
+    const auto& model = report["models"][m];
+    EXPECT_NEAR(model["where_teacher_right"].get<double>() * right +
+                    model["where_teacher_wrong"].get<double>() * wrong,
+                model["metrics"]["correct"].get<double>(), 1e-6);
+  }
+  EXPECT_NE(read_file(out + "/report.md")
+                .find("Where the teacher is right (" + std::to_string(right) + " of 872 dev rows)"),
+            std::string::npos);
 
   const auto again = run_cli(args);  // nothing left to do
   EXPECT_NE(again.err.find("stage report: up to date, skipped"), std::string::npos) << again.err;
@@ -499,7 +514,7 @@ TEST(Distill, MnliAndQqpRunOnGlueLayouts) {
 TEST(Report, SummarizesRunsThatDifferOnlyByTheStudentSeed) {
   test::TempDir dir;
   auto run = [&](const std::string& name, const std::string& seed_flags, double distilled,
-                 double undistilled, const std::string& embeddings) {
+                 double undistilled, const std::string& embeddings, double split = -1) {
     const std::string out = dir.path(name);
     std::filesystem::create_directories(out);
     const nlohmann::json report = {
@@ -511,13 +526,21 @@ TEST(Report, SummarizesRunsThatDifferOnlyByTheStudentSeed) {
            {"embeddings", embeddings},
            {"metrics", {{"accuracy", distilled}}}},
           {{"role", "undistilled"}, {"metrics", {{"accuracy", undistilled}}}}}}};
-    dir.write(name + "/report.json", report.dump());
+    nlohmann::json with_split = report;
+    if (split >= 0) {  // where the teacher is right / wrong, as reports since issue 15 have it
+      with_split["models"][1]["where_teacher_right"] = split;
+      with_split["models"][1]["where_teacher_wrong"] = split / 4;
+      with_split["models"][2]["where_teacher_right"] = split - 0.05;
+      with_split["models"][2]["where_teacher_wrong"] = 0.5;
+    }
+    dir.write(name + "/report.json", with_split.dump());
     return out;
   };
-  const std::string runs[] = {run("s1", " --student-seed 1", 0.84, 0.82, "rand"),
-                              run("s2", " --student-seed 2 --transfer-from s1", 0.85, 0.83, "rand"),
-                              run("s3", " --student-seed 3 --threads 1", 0.86, 0.81, "rand"),
-                              run("other", " --vectors v.txt", 0.80, 0.79, "non-static, v.txt")};
+  const std::string runs[] = {
+      run("s1", " --student-seed 1", 0.84, 0.82, "rand", 0.94),
+      run("s2", " --student-seed 2 --transfer-from s1", 0.85, 0.83, "rand", 0.96),
+      run("s3", " --student-seed 3 --threads 1", 0.86, 0.81, "rand", 0.95),
+      run("other", " --vectors v.txt", 0.80, 0.79, "non-static, v.txt")};
   const std::string table = compare_reports({runs[0], runs[1], runs[2], runs[3]});
   // distilled 84, 85, 86; undistilled 82, 83, 81; gains 2, 2, 5 (sd sqrt(3))
   EXPECT_NE(table.find("| rand | 3 | 85.00 ± 1.00 (84.00-86.00) | 82.00 ± 1.00 (81.00-83.00) | "
@@ -526,6 +549,11 @@ TEST(Report, SummarizesRunsThatDifferOnlyByTheStudentSeed) {
             std::string::npos)
       << table;
   EXPECT_EQ(table.find("| non-static, v.txt | 1 |"), std::string::npos) << table;  // alone
+  // right 94, 96, 95 (distilled) and 89, 91, 90; wrong 23.5, 24, 23.75 and 50 each
+  EXPECT_NE(table.find("| rand | 3 | 95.00 ± 1.00 (94.00-96.00) | 90.00 ± 1.00 (89.00-91.00) | "
+                       "23.75 ± 0.25 (23.50-24.00) | 50.00 ± 0.00 (50.00-50.00) |"),
+            std::string::npos)
+      << table;
 }
 
 }  // namespace

@@ -80,6 +80,29 @@ double agreement(const std::vector<int>& a, const std::vector<int>& b) {
   return a.empty() ? 0 : static_cast<double>(same) / a.size();
 }
 
+// A student's accuracy on the dev rows its teacher gets right and on those it gets wrong (-1
+// for a side without rows). Distillation moves the two apart: a student that copies its
+// teacher gains on the first and loses on the second, so with a teacher only a little above
+// the gold-label student the two can cancel (issue 15's SST-2 table).
+struct TeacherSplit {
+  size_t right_rows = 0, wrong_rows = 0;
+  double on_right = -1, on_wrong = -1;
+};
+
+TeacherSplit split_by_teacher(const std::vector<int>& gold, const std::vector<int>& teacher,
+                              const std::vector<int>& student) {
+  TeacherSplit split;
+  size_t right_correct = 0, wrong_correct = 0;
+  for (size_t i = 0; i < gold.size(); ++i) {
+    const bool teacher_right = teacher[i] == gold[i];
+    (teacher_right ? split.right_rows : split.wrong_rows) += 1;
+    if (student[i] == gold[i]) (teacher_right ? right_correct : wrong_correct) += 1;
+  }
+  if (split.right_rows) split.on_right = static_cast<double>(right_correct) / split.right_rows;
+  if (split.wrong_rows) split.on_wrong = static_cast<double>(wrong_correct) / split.wrong_rows;
+  return split;
+}
+
 // Dev accuracy per epoch of both students, as a PNG, when gnuplot is installed.
 bool plot_curves(const std::vector<ModelRow>& rows, const std::string& out_dir) {
   if (std::system("command -v gnuplot > /dev/null 2>&1") != 0) return false;
@@ -103,10 +126,11 @@ bool plot_curves(const std::vector<ModelRow>& rows, const std::string& out_dir) 
 
 namespace {
 // Teacher, distilled student and (when there is one) the baseline, each on one dev set.
-std::vector<ModelRow> rows_on(const ReportInputs& in, const std::string& dev_path) {
+std::vector<ModelRow> rows_on(const ReportInputs& in, const std::string& dev_path,
+                              std::vector<int>& gold) {
   TaskSpec task = in.task;
   const Dataset dev = read_dataset(dev_path, task);
-  std::vector<int> gold;
+  gold.clear();
   for (const auto& e : dev.examples) gold.push_back(e.label);
   std::vector<ModelRow> rows;
   rows.push_back(teacher_row(in.teacher_dir, task, dev, gold));
@@ -120,7 +144,8 @@ std::vector<ModelRow> rows_on(const ReportInputs& in, const std::string& dev_pat
 }  // namespace
 
 nlohmann::json write_report(const ReportInputs& in) {
-  const std::vector<ModelRow> rows = rows_on(in, in.dev_path);
+  std::vector<int> gold;
+  const std::vector<ModelRow> rows = rows_on(in, in.dev_path, gold);
 
   nlohmann::json json = {{"task", in.task.describe()},
                          {"dev", in.dev_path},
@@ -135,6 +160,7 @@ nlohmann::json write_report(const ReportInputs& in) {
      << kSpeedBatch << ", this machine) |\n";
   md << "|---|---|---|---|---|---|---|\n";
   char line[512];
+  std::vector<TeacherSplit> splits;  // one per student row
   for (const auto& r : rows) {
     std::snprintf(line, sizeof line, "| %s | %s | %.4f (%lld/%lld) | %.4f | %lld | %lld | %.0f |\n",
                   r.name.c_str(), r.embeddings.c_str(), r.metrics.accuracy,
@@ -151,6 +177,14 @@ nlohmann::json write_report(const ReportInputs& in) {
                               {"parameters_without_embeddings", r.params_without_embeddings},
                               {"sentences_per_second", r.sentences_per_second},
                               {"history", r.history}});
+    if (r.role == "teacher") continue;
+    splits.push_back(split_by_teacher(gold, rows[0].predicted, r.predicted));
+    auto& model = json["models"].back();
+    const auto side = [](double accuracy) {
+      return accuracy < 0 ? nlohmann::json() : nlohmann::json(accuracy);
+    };
+    model["where_teacher_right"] = side(splits.back().on_right);
+    model["where_teacher_wrong"] = side(splits.back().on_wrong);
   }
   const double speedup = rows[1].sentences_per_second / rows[0].sentences_per_second;
   const double agree = agreement(rows[0].predicted, rows[1].predicted);
@@ -163,10 +197,26 @@ nlohmann::json write_report(const ReportInputs& in) {
       static_cast<double>(rows[0].params_without_embeddings) / rows[1].params_without_embeddings,
       speedup, 100 * agree);
   md << line;
+  if (splits[0].right_rows && splits[0].wrong_rows) {
+    char undistilled_right[32] = "", undistilled_wrong[32] = "";
+    if (splits.size() > 1) {
+      std::snprintf(undistilled_right, sizeof undistilled_right, " (undistilled %.2f%%)",
+                    100 * splits[1].on_right);
+      std::snprintf(undistilled_wrong, sizeof undistilled_wrong, " (undistilled %.2f%%)",
+                    100 * splits[1].on_wrong);
+    }
+    std::snprintf(line, sizeof line,
+                  "Where the teacher is right (%zu of %zu dev rows) the distilled student is right "
+                  "on %.2f%%%s; where it is wrong (%zu rows), on %.2f%%%s.\n",
+                  splits[0].right_rows, gold.size(), 100 * splits[0].on_right, undistilled_right,
+                  splits[0].wrong_rows, 100 * splits[0].on_wrong, undistilled_wrong);
+    md << line;
+  }
   for (const std::string& path : in.more_dev_paths) {
     md << "\nAlso scored on " << path << ":\n\n| model | dev accuracy | F1 |\n|---|---|---|\n";
     nlohmann::json scored = {{"dev", path}, {"models", nlohmann::json::array()}};
-    for (const ModelRow& r : rows_on(in, path)) {
+    std::vector<int> more_gold;
+    for (const ModelRow& r : rows_on(in, path, more_gold)) {
       std::snprintf(line, sizeof line, "| %s | %.4f (%lld/%lld) | %.4f |\n", r.name.c_str(),
                     r.metrics.accuracy, static_cast<long long>(r.metrics.correct),
                     static_cast<long long>(r.metrics.total), r.metrics.positive_f1);
@@ -201,6 +251,8 @@ nlohmann::json write_report(const ReportInputs& in) {
   }
   json["student_speedup"] = speedup;
   json["teacher_student_agreement"] = agree;
+  json["teacher_right_rows"] = splits[0].right_rows;
+  json["teacher_wrong_rows"] = splits[0].wrong_rows;
   if (plot_curves(rows, in.out_dir)) md << "\n![dev accuracy per epoch](curves.png)\n";
   md << "\nProduced by:\n\n    " << in.command << "\n";
   write_file_atomic(in.out_dir + "/report.json", json.dump(2) + "\n");
@@ -214,7 +266,13 @@ struct RunSummary {
   std::string dir, embeddings, command;
   size_t transfer_rows = 0;
   double teacher = -1, distilled = -1, undistilled = -1;  // dev accuracy, -1 when absent
+  // Dev accuracy where the teacher is right / wrong (reports since issue 15), -1 when absent.
+  double distilled_right = -1, distilled_wrong = -1, undistilled_right = -1, undistilled_wrong = -1;
 };
+
+double accuracy_or_absent(const nlohmann::json& model, const char* key) {
+  return model.contains(key) && model[key].is_number() ? model[key].get<double>() : -1;
+}
 
 RunSummary read_run_summary(const std::string& dir) {
   const std::string path = dir + "/report.json";
@@ -234,8 +292,14 @@ RunSummary read_run_summary(const std::string& dir) {
       if (role == "distilled") {
         run.distilled = accuracy;
         run.embeddings = model.value("embeddings", "?");
+        run.distilled_right = accuracy_or_absent(model, "where_teacher_right");
+        run.distilled_wrong = accuracy_or_absent(model, "where_teacher_wrong");
       }
-      if (role == "undistilled") run.undistilled = accuracy;
+      if (role == "undistilled") {
+        run.undistilled = accuracy;
+        run.undistilled_right = accuracy_or_absent(model, "where_teacher_right");
+        run.undistilled_wrong = accuracy_or_absent(model, "where_teacher_wrong");
+      }
     }
   } catch (const nlohmann::json::exception& e) {
     fail_file(path, std::string("is not a distill report: ") + e.what());
@@ -306,6 +370,38 @@ std::string describe(const Spread& s) {
   return text;
 }
 
+// The same groups split by the teacher's correctness on dev, where every run's report has it:
+// where a distilled student's gain over the gold-label student comes from, and where it goes.
+void split_table(const std::vector<std::string>& order,
+                 std::map<std::string, std::vector<const RunSummary*>>& groups,
+                 std::ostringstream& md) {
+  bool any = false;
+  for (const auto& key : order) {
+    const auto& group = groups[key];
+    if (group.size() < 2) continue;
+    std::vector<double> columns[4];  // distilled right, undistilled right, distilled wrong, ...
+    for (const RunSummary* r : group) {
+      const double values[4] = {r->distilled_right, r->undistilled_right, r->distilled_wrong,
+                                r->undistilled_wrong};
+      for (int c = 0; c < 4; ++c)
+        if (values[c] >= 0) columns[c].push_back(values[c]);
+    }
+    if (columns[0].size() != group.size() || columns[2].size() != group.size()) continue;
+    if (!any) {
+      md << "\nThe same, on the dev rows the teacher gets right and on those it gets wrong "
+            "(reports that record them):\n\n"
+            "| student embeddings | seeds | distilled, teacher right | undistilled, teacher "
+            "right | distilled, teacher wrong | undistilled, teacher wrong |\n"
+            "|---|---|---|---|---|---|\n";
+      any = true;
+    }
+    md << "| " << group.front()->embeddings << " | " << group.size();
+    for (const auto& column : columns)
+      md << " | " << (column.size() == group.size() ? describe(spread_of(column)) : "-");
+    md << " |\n";
+  }
+}
+
 // Runs that differ only by --student-seed, as one row each: mean ± sd (min-max) over seeds.
 void seed_table(const std::vector<RunSummary>& runs, std::ostringstream& md) {
   std::vector<std::string> order;
@@ -342,6 +438,7 @@ void seed_table(const std::vector<RunSummary>& runs, std::ostringstream& md) {
        << (gains.size() == group.size() ? describe(spread_of(gains)) : "-") << " | "
        << group.front()->dir << " |\n";
   }
+  if (any) split_table(order, groups, md);
 }
 
 }  // namespace
