@@ -373,11 +373,11 @@ std::string describe(const Spread& s) {
 // The same groups split by the teacher's correctness on dev, where every run's report has it:
 // where a distilled student's gain over the gold-label student comes from, and where it goes.
 void split_table(const std::vector<std::string>& order,
-                 std::map<std::string, std::vector<const RunSummary*>>& groups,
+                 const std::map<std::string, std::vector<const RunSummary*>>& groups,
                  std::ostringstream& md) {
   bool any = false;
   for (const auto& key : order) {
-    const auto& group = groups[key];
+    const auto& group = groups.at(key);
     if (group.size() < 2) continue;
     std::vector<double> columns[4];  // distilled right, undistilled right, distilled wrong, ...
     for (const RunSummary* r : group) {
