@@ -116,6 +116,14 @@ TEST_F(CliTest, RefusesGoldOnlyTrainingWithAlphaBelowOne) {
                                     " --out " + dir_->path("never") + " --word-dropout 1");
   expect_clean_error(word_dropout, "--word-dropout must be in [0, 1)");
   EXPECT_FALSE(std::filesystem::exists(dir_->path("never")));
+  const auto originals = run_cli("student train --task sst2 --train " + dir_->path("train.tsv") +
+                                 " --out " + dir_->path("never") + " --alpha-rows originals");
+  expect_clean_error(originals, "--alpha-rows originals needs the teacher's logits");
+  EXPECT_FALSE(std::filesystem::exists(dir_->path("never")));
+  const auto unknown = run_cli("student train --task sst2 --train " + dir_->path("train.tsv") +
+                               " --out " + dir_->path("never") + " --alpha-rows some");
+  expect_clean_error(unknown, "--alpha-rows: expected all or originals, got 'some'");
+  EXPECT_FALSE(std::filesystem::exists(dir_->path("never")));
 }
 
 // Sizes and rates out of range are refused before any work, by student train and by distill

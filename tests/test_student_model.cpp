@@ -204,6 +204,51 @@ TEST(StudentTraining, ShardedStepsTrainTheSameStudentAsOneWorker) {
   }
 }
 
+// issue 15, --alpha-rows originals: the CE term on rows with a gold label only. Where every
+// row has one it is the "all" loss; where none has one it is pure MSE (alpha 0); on a mixed
+// set it is neither, and it is the same on two workers as on one (a per-row mean per shard).
+TEST(StudentTraining, AlphaOnOriginalsWeighsEachRowByWhetherItHasAGoldLabel) {
+  const StudentConfig c = tiny_config(EmbeddingMode::kRand);
+  auto transfer_set = [](double gold_share) {
+    std::mt19937 rng(5);
+    std::vector<EncodedExample> rows(600);
+    for (auto& e : rows) {
+      for (size_t w = 0; w < 1 + rng() % 10; ++w) e.a.push_back(3 + rng() % 997);
+      e.logits = {static_cast<float>(rng() % 100) / 25 - 2, static_cast<float>(rng() % 7) - 3};
+      const bool original = (rng() % 1000) < gold_share * 1000;
+      e.gold = original ? static_cast<int>(rng() % 2) : -1;
+      e.target = original ? e.gold : (e.logits[1] > e.logits[0] ? 1 : 0);
+    }
+    return rows;
+  };
+  auto train = [&](const std::vector<EncodedExample>& rows, double alpha, const char* alpha_rows,
+                   int workers) {
+    TrainOptions options;
+    options.epochs = 1;
+    options.batch_size = 20;  // 30 steps
+    options.alpha = alpha;
+    options.alpha_rows = alpha_rows;
+    options.workers = workers;
+    return trained_parameters(c, rows, options);
+  };
+  auto max_difference = [](const std::vector<torch::Tensor>& x,
+                           const std::vector<torch::Tensor>& y) {
+    float most = 0;
+    for (size_t i = 0; i < x.size(); ++i)
+      most = std::max(most, (x[i] - y[i]).abs().max().item<float>());
+    return most;
+  };
+  const auto all_gold = transfer_set(1.0), no_gold = transfer_set(0.0), mixed = transfer_set(0.4);
+  EXPECT_LE(max_difference(train(all_gold, 0.5, "originals", 1), train(all_gold, 0.5, "all", 1)),
+            1e-5);
+  EXPECT_LE(max_difference(train(no_gold, 0.5, "originals", 1), train(no_gold, 0.0, "all", 1)),
+            1e-5);
+  const auto on_originals = train(mixed, 0.5, "originals", 1);
+  EXPECT_GT(max_difference(on_originals, train(mixed, 0.5, "all", 1)), 1e-3);
+  EXPECT_GT(max_difference(on_originals, train(mixed, 0.0, "all", 1)), 1e-3);
+  EXPECT_LE(max_difference(on_originals, train(mixed, 0.5, "originals", 2)), 1e-5);
+}
+
 TEST(StudentBatching, ShardsCutABatchIntoConsecutiveNonEmptyRuns) {
   const std::vector<size_t> batch = {9, 3, 7, 1, 5};
   EXPECT_EQ(cut_into_shards(batch, 1), (std::vector<std::vector<size_t>>{batch}));

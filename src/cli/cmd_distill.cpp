@@ -76,6 +76,10 @@ void add_distill_command(CLI::App& app, const std::string& command_line) {
   cmd->add_option("--alpha", s.student.options.alpha,
                   "distilled student's CE weight (0 = BiLSTM_SOFT)")
       ->capture_default_str();
+  cmd->add_option("--alpha-rows", s.student.options.alpha_rows,
+                  "rows the CE term applies to: all (gold label, else the teacher's argmax), or "
+                  "originals (augmented rows learn from the logits alone)")
+      ->capture_default_str();
   cmd->add_option("--patience", s.student.options.patience)->capture_default_str();
   cmd->add_option("--word-dropout", s.student.options.word_dropout,
                   "both students: replace training words by [UNK] with this probability")

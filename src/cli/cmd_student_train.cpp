@@ -69,6 +69,10 @@ void add_student_command(CLI::App& app) {
   cmd->add_option("--weight-decay", o.weight_decay)->capture_default_str();
   cmd->add_option("--alpha", o.alpha, "loss = alpha*CE + (1-alpha)*MSE(logits); 0 = BiLSTM_SOFT")
       ->capture_default_str();
+  cmd->add_option("--alpha-rows", o.alpha_rows,
+                  "rows the CE term applies to: all, or originals (rows with a gold label; the "
+                  "others learn from the logits alone)")
+      ->capture_default_str();
   cmd->add_option("--word-dropout", o.word_dropout,
                   "replace training words by [UNK] with this probability (trains [UNK])")
       ->capture_default_str();

@@ -42,22 +42,25 @@ size_t count_rows(const std::string& path) {
 
 nlohmann::json student_settings(const StudentRunSpec& s) {
   const auto& o = s.options;
-  return {{"vectors", s.vectors},
-          {"embedding_mode", s.embedding_mode},
-          {"min_count", s.min_count},
-          {"embedding_dim", s.embedding_dim},
-          {"hidden", s.hidden},
-          {"fc", s.fc},
-          {"dropout", s.dropout},
-          {"epochs", o.epochs},
-          {"batch", o.batch_size},
-          {"optimizer", o.optimizer},
-          {"lr", o.lr},
-          {"rho", o.rho},
-          {"alpha", o.alpha},
-          {"word_dropout", o.word_dropout},
-          {"patience", o.patience},
-          {"seed", o.seed}};
+  nlohmann::json settings = {{"vectors", s.vectors},
+                             {"embedding_mode", s.embedding_mode},
+                             {"min_count", s.min_count},
+                             {"embedding_dim", s.embedding_dim},
+                             {"hidden", s.hidden},
+                             {"fc", s.fc},
+                             {"dropout", s.dropout},
+                             {"epochs", o.epochs},
+                             {"batch", o.batch_size},
+                             {"optimizer", o.optimizer},
+                             {"lr", o.lr},
+                             {"rho", o.rho},
+                             {"alpha", o.alpha},
+                             {"word_dropout", o.word_dropout},
+                             {"patience", o.patience},
+                             {"seed", o.seed}};
+  // Written only when not the default, so runs made before the flag existed stay up to date.
+  if (o.alpha_rows != "all") settings["alpha_rows"] = o.alpha_rows;
+  return settings;
 }
 
 // The undistilled baseline gets as many optimizer steps as the distilled student. Its gold set
@@ -221,6 +224,7 @@ bool run_distill(DistillSpec spec) {
   baseline.dev = dev;
   baseline.out = dir + "/baseline";
   baseline.options.alpha = 1;
+  baseline.options.alpha_rows = "all";  // its gold set has no logits
   if (spec.baseline) {
     match_student_steps(baseline, count_rows(labeled), count_rows(train), spec.task.is_pair());
     manifest.run({"baseline",

@@ -47,7 +47,12 @@ Batch collate(const std::vector<EncodedExample>& examples, const std::vector<siz
   if (!examples[indices[0]].b.empty()) batch.ids_b = pad(examples, indices, true, batch.lengths_b);
   batch.targets = torch::empty({static_cast<int64_t>(indices.size())}, torch::kInt64);
   auto* targets = batch.targets.data_ptr<int64_t>();
-  for (size_t r = 0; r < indices.size(); ++r) targets[r] = examples[indices[r]].target;
+  batch.gold = torch::empty({static_cast<int64_t>(indices.size())}, torch::kInt64);
+  auto* gold = batch.gold.data_ptr<int64_t>();
+  for (size_t r = 0; r < indices.size(); ++r) {
+    targets[r] = examples[indices[r]].target;
+    gold[r] = examples[indices[r]].gold;
+  }
   const size_t k = examples[indices[0]].logits.size();
   if (k > 0) {
     batch.teacher_logits =

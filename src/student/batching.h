@@ -13,6 +13,7 @@ struct Batch {
   torch::Tensor ids_a, lengths_a;  // (B, T) int64 padded with kPad; (B) int64 on CPU
   torch::Tensor ids_b, lengths_b;  // undefined for single-sentence tasks
   torch::Tensor targets;           // (B) int64, -1 where unknown
+  torch::Tensor gold;              // (B) int64 gold labels, -1 where the row has none
   torch::Tensor teacher_logits;    // (B, k) float, undefined when no logits
   // Training only: the dropout noise for the hidden layer, drawn before the forward pass
   // (StudentModelImpl::draw_dropout_noise) so that shards on several threads draw nothing

@@ -115,6 +115,7 @@ TrainResult run_student_training(StudentRunSpec s) {
                             {"dev", s.dev},
                             {"vectors", s.vectors},
                             {"alpha", s.options.alpha},
+                            {"alpha_rows", s.options.alpha_rows},
                             {"optimizer", s.options.optimizer},
                             {"lr", s.options.lr},
                             {"batch", s.options.batch_size},

@@ -33,6 +33,8 @@ void validate_train_options(const TrainOptions& options) {
   if (options.patience < 0) throw Error("--patience must not be negative (0 = never stop)");
   if (options.word_dropout < 0 || options.word_dropout >= 1)
     throw Error("--word-dropout must be in [0, 1)");
+  if (options.alpha_rows != "all" && options.alpha_rows != "originals")
+    throw Error("--alpha-rows: expected all or originals, got '" + options.alpha_rows + "'");
   if (options.optimizer != "adadelta" && options.optimizer != "sgd" &&
       options.optimizer != "adam") {
     throw Error("--optimizer: expected adadelta, sgd or adam, got '" + options.optimizer + "'");
@@ -44,6 +46,11 @@ void validate_train_data(const TrainOptions& options, bool has_logits,
   if (options.alpha < 1 && !has_logits) {
     fail_file(train_path, "has gold labels only (no logit_* columns): --alpha must be 1, got " +
                               std::to_string(options.alpha));
+  }
+  if (options.alpha_rows == "originals" && !has_logits) {
+    fail_file(train_path,
+              "has gold labels only (no logit_* columns): --alpha-rows originals needs the "
+              "teacher's logits");
   }
 }
 
@@ -81,7 +88,20 @@ int training_workers(const TrainOptions& o) {
   return std::max(1, std::min(threads, most));
 }
 
-torch::Tensor batch_loss(const torch::Tensor& logits, const Batch& batch, double alpha) {
+torch::Tensor batch_loss(const torch::Tensor& logits, const Batch& batch, double alpha,
+                         bool alpha_on_originals) {
+  if (alpha_on_originals) {
+    // Per row: alpha * CE(gold) + (1 - alpha) * MSE on rows with a gold label, MSE alone on
+    // the others; the mean over rows, like the "all" form below.
+    const torch::Tensor has_gold = batch.gold.ge(0);
+    const torch::Tensor weight = has_gold.to(torch::kFloat) * alpha;
+    namespace F = torch::nn::functional;
+    const torch::Tensor ce = F::cross_entropy(logits, batch.gold.clamp_min(0),
+                                              F::CrossEntropyFuncOptions().reduction(torch::kNone));
+    const torch::Tensor mse =
+        (logits - batch.teacher_logits).pow(2).mean(1);  // per row, over the k logits
+    return (weight * ce + (1 - weight) * mse).mean();
+  }
   torch::Tensor loss = torch::zeros({});
   if (alpha > 0) loss = loss + alpha * torch::nn::functional::cross_entropy(logits, batch.targets);
   if (alpha < 1) loss = loss + (1 - alpha) * torch::mse_loss(logits, batch.teacher_logits);
@@ -95,7 +115,7 @@ double run_epoch(StudentModel& model, torch::optim::Optimizer& optimizer, Sharde
   const auto batches = training_batches(train, options.batch_size, rng);
   Progress progress("epoch " + std::to_string(epoch), static_cast<int64_t>(train.size()), "ex");
   const ShardLoss loss = [&](const torch::Tensor& logits, const Batch& shard) {
-    return batch_loss(logits, shard, options.alpha);
+    return batch_loss(logits, shard, options.alpha, options.alpha_rows == "originals");
   };
   double total_loss = 0;
   std::vector<Batch> shards;

@@ -19,7 +19,11 @@ struct TrainOptions {
   double rho = 0.95;      // Adadelta
   double momentum = 0.9;  // SGD
   double weight_decay = 0;
-  double alpha = 1.0;    // weight of the cross-entropy term; 0 = pure logit MSE (BiLSTM_SOFT)
+  double alpha = 1.0;  // weight of the cross-entropy term; 0 = pure logit MSE (BiLSTM_SOFT)
+  // Rows the cross-entropy term applies to. "all": every row, against its gold label, else
+  // the teacher's argmax. "originals": rows with a gold label only (a transfer set's original
+  // sentences); the other rows learn from the teacher's logits alone (MSE, weight 1).
+  std::string alpha_rows = "all";
   double clip_norm = 0;  // 0 = no clipping
   // Probability of replacing a training word by [UNK]. With a vocabulary built from the
   // training words, [UNK] is otherwise never trained, yet every unseen word at test time
