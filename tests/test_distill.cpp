@@ -386,6 +386,19 @@ TEST(Distill, AnotherDirectoryTakesTheTransferSetAndTrainsOnlyItsStudents) {
             std::count(labeled.begin(), labeled.end(), '\n') - 1);
   EXPECT_NE(run_cli(take + " --out " + second).err.find("stage report: up to date, skipped"),
             std::string::npos);
+  EXPECT_EQ(report["models"][1]["name"], "BiLSTM distilled (BiLSTM_SOFT)");
+
+  // The gold labels kept on the original rows: the student trains again, its name says so,
+  // and the default --alpha-rows leaves the runs made without the flag up to date.
+  const auto kept = run_cli(take + " --alpha 0.5 --alpha-rows originals --out " + second);
+  ASSERT_EQ(kept.exit_code, 0) << kept.err;
+  EXPECT_NE(kept.err.find("stage student: running"), std::string::npos) << kept.err;
+  EXPECT_EQ(nlohmann::json::parse(read_file(second + "/report.json"))["models"][1]["name"],
+            "BiLSTM distilled (alpha 0.5 on originals)");
+  const auto plain = run_cli(take + " --alpha-rows all --out " + dir.path("plain"));
+  ASSERT_EQ(plain.exit_code, 0) << plain.err;
+  EXPECT_NE(run_cli(take + " --out " + dir.path("plain")).err.find("stage student: up to date"),
+            std::string::npos);
 
   // Other augmentation settings: augment and label rerun here, and the first run's files,
   // linked before, keep their bytes.
