@@ -527,7 +527,8 @@ TEST(Distill, MnliAndQqpRunOnGlueLayouts) {
 TEST(Report, SummarizesRunsThatDifferOnlyByTheStudentSeed) {
   test::TempDir dir;
   auto run = [&](const std::string& name, const std::string& seed_flags, double distilled,
-                 double undistilled, const std::string& embeddings, double split = -1) {
+                 double undistilled, const std::string& embeddings, double split = -1,
+                 const std::string& loss = "BiLSTM_SOFT") {
     const std::string out = dir.path(name);
     std::filesystem::create_directories(out);
     const nlohmann::json report = {
@@ -536,6 +537,7 @@ TEST(Report, SummarizesRunsThatDifferOnlyByTheStudentSeed) {
         {"models",
          {{{"role", "teacher"}, {"metrics", {{"accuracy", 0.8567}}}},
           {{"role", "distilled"},
+           {"name", "BiLSTM distilled (" + loss + ")"},
            {"embeddings", embeddings},
            {"metrics", {{"accuracy", distilled}}}},
           {{"role", "undistilled"}, {"metrics", {{"accuracy", undistilled}}}}}}};
@@ -553,8 +555,10 @@ TEST(Report, SummarizesRunsThatDifferOnlyByTheStudentSeed) {
       run("s1", " --student-seed 1", 0.84, 0.82, "rand", 0.94),
       run("s2", " --student-seed 2 --transfer-from s1", 0.85, 0.83, "rand", 0.96),
       run("s3", " --student-seed 3 --threads 1", 0.86, 0.81, "rand", 0.95),
-      run("other", " --vectors v.txt", 0.80, 0.79, "non-static, v.txt")};
-  const std::string table = compare_reports({runs[0], runs[1], runs[2], runs[3]});
+      run("other", " --vectors v.txt", 0.80, 0.79, "non-static, v.txt"),
+      run("a1", " --alpha 0.5 --student-seed 1", 0.87, 0.82, "rand", -1, "alpha 0.5"),
+      run("a2", " --alpha 0.5 --student-seed 2", 0.85, 0.83, "rand", -1, "alpha 0.5")};
+  const std::string table = compare_reports({runs[0], runs[1], runs[2], runs[3], runs[4], runs[5]});
   // distilled 84, 85, 86; undistilled 82, 83, 81; gains 2, 2, 5 (sd sqrt(3))
   EXPECT_NE(table.find("| rand | 3 | 85.00 ± 1.00 (84.00-86.00) | 82.00 ± 1.00 (81.00-83.00) | "
                        "3.00 ± 1.73 (2.00-5.00) | " +
@@ -562,6 +566,10 @@ TEST(Report, SummarizesRunsThatDifferOnlyByTheStudentSeed) {
             std::string::npos)
       << table;
   EXPECT_EQ(table.find("| non-static, v.txt | 1 |"), std::string::npos) << table;  // alone
+  // Another loss is another group, and the table says which (the default's name is left out).
+  EXPECT_NE(table.find("| rand; alpha 0.5 | 2 | 86.00 ± 1.41 (85.00-87.00) |"), std::string::npos)
+      << table;
+  EXPECT_NE(table.find("| " + runs[4] + " | rand; alpha 0.5 | 1000 |"), std::string::npos) << table;
   // right 94, 96, 95 (distilled) and 89, 91, 90; wrong 23.5, 24, 23.75 and 50 each
   EXPECT_NE(table.find("| rand | 3 | 95.00 ± 1.00 (94.00-96.00) | 90.00 ± 1.00 (89.00-91.00) | "
                        "23.75 ± 0.25 (23.50-24.00) | 50.00 ± 0.00 (50.00-50.00) |"),

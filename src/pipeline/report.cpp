@@ -275,7 +275,8 @@ nlohmann::json write_report(const ReportInputs& in) {
 namespace {
 
 struct RunSummary {
-  std::string dir, embeddings, command;
+  std::string dir, command;
+  std::string student;  // its embeddings, and its loss unless BiLSTM_SOFT
   size_t transfer_rows = 0;
   double teacher = -1, distilled = -1, undistilled = -1;  // dev accuracy, -1 when absent
   // Dev accuracy where the teacher is right / wrong (reports since issue 15), -1 when absent.
@@ -284,6 +285,15 @@ struct RunSummary {
 
 double accuracy_or_absent(const nlohmann::json& model, const char* key) {
   return model.contains(key) && model[key].is_number() ? model[key].get<double>() : -1;
+}
+
+// The distilled student's loss as its name gives it (distilled_name), after a "; ", unless it
+// is the default BiLSTM_SOFT: what tells two groups of the same embeddings apart.
+std::string loss_of(const std::string& name) {
+  const size_t open = name.find('('), close = name.rfind(')');
+  if (open == std::string::npos || close == std::string::npos || close < open) return "";
+  const std::string loss = name.substr(open + 1, close - open - 1);
+  return loss == "BiLSTM_SOFT" ? "" : "; " + loss;
 }
 
 RunSummary read_run_summary(const std::string& dir) {
@@ -303,7 +313,7 @@ RunSummary read_run_summary(const std::string& dir) {
       if (role == "teacher") run.teacher = accuracy;
       if (role == "distilled") {
         run.distilled = accuracy;
-        run.embeddings = model.value("embeddings", "?");
+        run.student = model.value("embeddings", "?") + loss_of(model.value("name", ""));
         run.distilled_right = accuracy_or_absent(model, "where_teacher_right");
         run.distilled_wrong = accuracy_or_absent(model, "where_teacher_wrong");
       }
@@ -402,12 +412,12 @@ void split_table(const std::vector<std::string>& order,
     if (!any) {
       md << "\nThe same, on the dev rows the teacher gets right and on those it gets wrong "
             "(reports that record them):\n\n"
-            "| student embeddings | seeds | distilled, teacher right | undistilled, teacher "
+            "| student | seeds | distilled, teacher right | undistilled, teacher "
             "right | distilled, teacher wrong | undistilled, teacher wrong |\n"
             "|---|---|---|---|---|---|\n";
       any = true;
     }
-    md << "| " << group.front()->embeddings << " | " << group.size();
+    md << "| " << group.front()->student << " | " << group.size();
     for (const auto& column : columns)
       md << " | " << (column.size() == group.size() ? describe(spread_of(column)) : "-");
     md << " |\n";
@@ -432,7 +442,7 @@ void seed_table(const std::vector<RunSummary>& runs, std::ostringstream& md) {
             "--threads, --transfer-from and --from): dev accuracy in points, mean ± sample "
             "standard deviation "
             "(min-max).\n\n"
-            "| student embeddings | seeds | distilled | undistilled | distillation adds | "
+            "| student | seeds | distilled | undistilled | distillation adds | "
             "first run |\n|---|---|---|---|---|---|\n";
       any = true;
     }
@@ -444,7 +454,7 @@ void seed_table(const std::vector<RunSummary>& runs, std::ostringstream& md) {
         gains.push_back(r->distilled - r->undistilled);
       }
     }
-    md << "| " << group.front()->embeddings << " | " << group.size() << " | "
+    md << "| " << group.front()->student << " | " << group.size() << " | "
        << describe(spread_of(distilled)) << " | "
        << (undistilled.empty() ? "-" : describe(spread_of(undistilled))) << " | "
        << (gains.size() == group.size() ? describe(spread_of(gains)) : "-") << " | "
@@ -459,13 +469,13 @@ std::string compare_reports(const std::vector<std::string>& run_dirs) {
   std::vector<RunSummary> runs;
   for (const auto& dir : run_dirs) runs.push_back(read_run_summary(dir));
   std::ostringstream md;
-  md << "| run | student embeddings | transfer rows | teacher | distilled | undistilled | "
+  md << "| run | student | transfer rows | teacher | distilled | undistilled | "
         "distillation adds |\n|---|---|---|---|---|---|---|\n";
   for (const auto& r : runs) {
     char gain[16] = "-";
     if (r.undistilled >= 0)
       std::snprintf(gain, sizeof gain, "%+.2f", 100 * (r.distilled - r.undistilled));
-    md << "| " << r.dir << " | " << r.embeddings << " | " << r.transfer_rows << " | "
+    md << "| " << r.dir << " | " << r.student << " | " << r.transfer_rows << " | "
        << percent(r.teacher) << " | " << percent(r.distilled) << " | " << percent(r.undistilled)
        << " | " << gain << " |\n";
   }
