@@ -141,6 +141,8 @@ TEST_F(CliTest, RefusesOutOfRangeSizesAndRates) {
       {"--embedding-dim 0", "--embedding-dim must be positive", false},
       {"--lr 0", "--lr must be positive", false},
       {"--rho 1.5", "--rho must be in [0, 1)", false},
+      {"--kl-temperature -1", "--kl-temperature must not be negative", true},
+      {"--alpha-rows some", "--alpha-rows: expected all or originals, got 'some'", true},
   };
   for (const auto& c : cases) {
     expect_clean_error(run_cli("student train --task sst2 --train " + dir_->path("train.tsv") +

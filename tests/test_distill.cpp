@@ -388,14 +388,16 @@ TEST(Distill, AnotherDirectoryTakesTheTransferSetAndTrainsOnlyItsStudents) {
             std::string::npos);
   EXPECT_EQ(report["models"][1]["name"], "BiLSTM distilled (BiLSTM_SOFT)");
 
-  // The gold labels kept on the original rows: the student trains again, its name says so,
-  // and the default --alpha-rows leaves the runs made without the flag up to date.
-  const auto kept = run_cli(take + " --alpha 0.5 --alpha-rows originals --out " + second);
+  // The gold labels kept on the original rows, a KL soft term: the student trains again, its
+  // name says so, and the defaults leave the runs made without these flags up to date.
+  const auto kept =
+      run_cli(take + " --alpha 0.5 --alpha-rows originals --kl-temperature 2 --out " + second);
   ASSERT_EQ(kept.exit_code, 0) << kept.err;
   EXPECT_NE(kept.err.find("stage student: running"), std::string::npos) << kept.err;
   EXPECT_EQ(nlohmann::json::parse(read_file(second + "/report.json"))["models"][1]["name"],
-            "BiLSTM distilled (alpha 0.5 on originals)");
-  const auto plain = run_cli(take + " --alpha-rows all --out " + dir.path("plain"));
+            "BiLSTM distilled (alpha 0.5 on originals, KL at T 2)");
+  const auto plain =
+      run_cli(take + " --alpha-rows all --kl-temperature 0 --out " + dir.path("plain"));
   ASSERT_EQ(plain.exit_code, 0) << plain.err;
   EXPECT_NE(run_cli(take + " --out " + dir.path("plain")).err.find("stage student: up to date"),
             std::string::npos);

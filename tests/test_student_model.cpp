@@ -249,6 +249,66 @@ TEST(StudentTraining, AlphaOnOriginalsWeighsEachRowByWhetherItHasAGoldLabel) {
   EXPECT_LE(max_difference(on_originals, train(mixed, 0.5, "originals", 2)), 1e-5);
 }
 
+// The loss of one batch against the formulas computed here in doubles: the logit MSE, the KL
+// divergence at a temperature (times T^2, its gradient T * (p_student - p_teacher)), the CE
+// on every row or on the rows with a gold label only.
+TEST(StudentTraining, DistillationLossMatchesItsFormulas) {
+  const std::vector<std::vector<double>> student = {{0.3, -1.2}, {2.0, 0.5}, {-0.7, 0.4}};
+  const std::vector<std::vector<double>> teacher = {{1.5, -0.5}, {-0.2, 0.9}, {0.1, 0.0}};
+  const std::vector<int64_t> gold = {1, -1, 0}, targets = {1, 1, 0};  // row 1: teacher argmax
+  Batch batch;
+  batch.gold = torch::tensor(gold);
+  batch.targets = torch::tensor(targets);
+  torch::Tensor logits = torch::empty({3, 2}), teacher_logits = torch::empty({3, 2});
+  for (int r = 0; r < 3; ++r)
+    for (int k = 0; k < 2; ++k) {
+      logits[r][k] = student[r][k];
+      teacher_logits[r][k] = teacher[r][k];
+    }
+  batch.teacher_logits = teacher_logits;
+  auto softmax = [](const std::vector<double>& z, double t) {
+    const double a = std::exp(z[0] / t), b = std::exp(z[1] / t);
+    return std::vector<double>{a / (a + b), b / (a + b)};
+  };
+  std::vector<double> mse(3), kl(3), ce(3);
+  const double t = 2.0;
+  for (int r = 0; r < 3; ++r) {
+    mse[r] =
+        (std::pow(student[r][0] - teacher[r][0], 2) + std::pow(student[r][1] - teacher[r][1], 2)) /
+        2;
+    const auto ps = softmax(student[r], t), pt = softmax(teacher[r], t);
+    kl[r] = t * t * (pt[0] * std::log(pt[0] / ps[0]) + pt[1] * std::log(pt[1] / ps[1]));
+    ce[r] = -std::log(softmax(student[r], 1)[targets[r]]);
+  }
+  auto loss_with = [&](double alpha, const char* rows, double temperature) {
+    TrainOptions options;
+    options.alpha = alpha;
+    options.alpha_rows = rows;
+    options.kl_temperature = temperature;
+    return distillation_loss(logits, batch, options).item<double>();
+  };
+  auto mean = [](double a, double b, double c) { return (a + b + c) / 3; };
+  EXPECT_NEAR(loss_with(0, "all", 0), mean(mse[0], mse[1], mse[2]), 1e-6);
+  EXPECT_NEAR(loss_with(0, "all", t), mean(kl[0], kl[1], kl[2]), 1e-6);
+  EXPECT_NEAR(loss_with(0.3, "all", t),
+              0.3 * mean(ce[0], ce[1], ce[2]) + 0.7 * mean(kl[0], kl[1], kl[2]), 1e-6);
+  EXPECT_NEAR(loss_with(0.3, "originals", 0),
+              mean(0.3 * ce[0] + 0.7 * mse[0], mse[1], 0.3 * ce[2] + 0.7 * mse[2]), 1e-6);
+  EXPECT_NEAR(loss_with(0.3, "originals", t),
+              mean(0.3 * ce[0] + 0.7 * kl[0], kl[1], 0.3 * ce[2] + 0.7 * kl[2]), 1e-6);
+
+  const torch::Tensor z = logits.clone().requires_grad_(true);
+  TrainOptions options;
+  options.alpha = 0;
+  options.kl_temperature = t;
+  distillation_loss(z, batch, options).backward();
+  for (int r = 0; r < 3; ++r) {
+    const auto ps = softmax(student[r], t), pt = softmax(teacher[r], t);
+    for (int k = 0; k < 2; ++k)
+      EXPECT_NEAR(z.grad()[r][k].item<double>(), t * (ps[k] - pt[k]) / 3, 1e-6);
+  }
+}
+
 TEST(StudentBatching, ShardsCutABatchIntoConsecutiveNonEmptyRuns) {
   const std::vector<size_t> batch = {9, 3, 7, 1, 5};
   EXPECT_EQ(cut_into_shards(batch, 1), (std::vector<std::vector<size_t>>{batch}));

@@ -80,6 +80,10 @@ void add_distill_command(CLI::App& app, const std::string& command_line) {
                   "rows the CE term applies to: all (gold label, else the teacher's argmax), or "
                   "originals (augmented rows learn from the logits alone)")
       ->capture_default_str();
+  cmd->add_option("--kl-temperature", s.student.options.kl_temperature,
+                  "soft term: 0 = MSE of the logits (the paper's); T > 0 = KL of the probabilities "
+                  "at temperature T, times T^2")
+      ->capture_default_str();
   cmd->add_option("--patience", s.student.options.patience)->capture_default_str();
   cmd->add_option("--word-dropout", s.student.options.word_dropout,
                   "both students: replace training words by [UNK] with this probability")

@@ -73,6 +73,10 @@ void add_student_command(CLI::App& app) {
                   "rows the CE term applies to: all, or originals (rows with a gold label; the "
                   "others learn from the logits alone)")
       ->capture_default_str();
+  cmd->add_option("--kl-temperature", o.kl_temperature,
+                  "soft term: 0 = MSE of the logits (the paper's); T > 0 = KL of the probabilities "
+                  "at temperature T, times T^2")
+      ->capture_default_str();
   cmd->add_option("--word-dropout", o.word_dropout,
                   "replace training words by [UNK] with this probability (trains [UNK])")
       ->capture_default_str();

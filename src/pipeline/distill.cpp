@@ -58,8 +58,9 @@ nlohmann::json student_settings(const StudentRunSpec& s) {
                              {"word_dropout", o.word_dropout},
                              {"patience", o.patience},
                              {"seed", o.seed}};
-  // Written only when not the default, so runs made before the flag existed stay up to date.
+  // Written only when not the defaults, so runs made before the flag existed stay up to date.
   if (o.alpha_rows != "all") settings["alpha_rows"] = o.alpha_rows;
+  if (o.kl_temperature > 0) settings["kl_temperature"] = o.kl_temperature;
   return settings;
 }
 
@@ -225,6 +226,7 @@ bool run_distill(DistillSpec spec) {
   baseline.out = dir + "/baseline";
   baseline.options.alpha = 1;
   baseline.options.alpha_rows = "all";  // its gold set has no logits
+  baseline.options.kl_temperature = 0;
   if (spec.baseline) {
     match_student_steps(baseline, count_rows(labeled), count_rows(train), spec.task.is_pair());
     manifest.run({"baseline",

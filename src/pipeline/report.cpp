@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <map>
 #include <sstream>
@@ -57,15 +58,20 @@ std::string describe_embeddings(const nlohmann::json& config) {
   return text;
 }
 
-// The distilled student's name says its loss: the paper's BiLSTM_SOFT at alpha 0, else the
-// alpha it was trained with (and where its cross-entropy applied).
+// The distilled student's name says its loss: the paper's BiLSTM_SOFT (alpha 0, logit MSE),
+// else its alpha (and the rows its cross-entropy applied to) and its KL temperature.
 std::string distilled_name(const nlohmann::json& training) {
   const double alpha = training.value("alpha", 0.0);
-  if (alpha == 0) return "BiLSTM distilled (BiLSTM_SOFT)";
-  char name[96];
-  std::snprintf(name, sizeof name, "BiLSTM distilled (alpha %g%s)", alpha,
-                training.value("alpha_rows", "all") == "originals" ? " on originals" : "");
-  return name;
+  const double temperature = training.value("kl_temperature", 0.0);
+  if (alpha == 0 && temperature <= 0) return "BiLSTM distilled (BiLSTM_SOFT)";
+  char loss[96] = "";
+  if (alpha != 0)
+    std::snprintf(loss, sizeof loss, "alpha %g%s", alpha,
+                  training.value("alpha_rows", "all") == "originals" ? " on originals" : "");
+  if (temperature > 0)
+    std::snprintf(loss + std::strlen(loss), sizeof loss - std::strlen(loss), "%sKL at T %g",
+                  alpha != 0 ? ", " : "", temperature);
+  return std::string("BiLSTM distilled (") + loss + ")";
 }
 
 ModelRow student_row(const std::string& name, const std::string& role, const std::string& dir,

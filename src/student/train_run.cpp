@@ -116,6 +116,7 @@ TrainResult run_student_training(StudentRunSpec s) {
                             {"vectors", s.vectors},
                             {"alpha", s.options.alpha},
                             {"alpha_rows", s.options.alpha_rows},
+                            {"kl_temperature", s.options.kl_temperature},
                             {"optimizer", s.options.optimizer},
                             {"lr", s.options.lr},
                             {"batch", s.options.batch_size},

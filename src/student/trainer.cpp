@@ -33,6 +33,8 @@ void validate_train_options(const TrainOptions& options) {
   if (options.patience < 0) throw Error("--patience must not be negative (0 = never stop)");
   if (options.word_dropout < 0 || options.word_dropout >= 1)
     throw Error("--word-dropout must be in [0, 1)");
+  if (!(options.kl_temperature >= 0))
+    throw Error("--kl-temperature must not be negative (0 = the logit MSE)");
   if (options.alpha_rows != "all" && options.alpha_rows != "originals")
     throw Error("--alpha-rows: expected all or originals, got '" + options.alpha_rows + "'");
   if (options.optimizer != "adadelta" && options.optimizer != "sgd" &&
@@ -52,6 +54,47 @@ void validate_train_data(const TrainOptions& options, bool has_logits,
               "has gold labels only (no logit_* columns): --alpha-rows originals needs the "
               "teacher's logits");
   }
+}
+
+namespace {
+
+// The soft term of each row: the logit MSE (mean over the k logits), or with a temperature T
+// the KL divergence of the student's probabilities at T from the teacher's, times T^2 so that
+// its gradients keep their scale as T grows (Hinton et al. 2015).
+torch::Tensor soft_loss_per_row(const torch::Tensor& logits, const torch::Tensor& teacher,
+                                double temperature) {
+  if (temperature <= 0) return (logits - teacher).pow(2).mean(1);
+  const torch::Tensor log_student = torch::log_softmax(logits / temperature, 1);
+  const torch::Tensor log_teacher = torch::log_softmax(teacher / temperature, 1);
+  return (log_teacher.exp() * (log_teacher - log_student)).sum(1) * (temperature * temperature);
+}
+
+}  // namespace
+
+torch::Tensor distillation_loss(const torch::Tensor& logits, const Batch& batch,
+                                const TrainOptions& options) {
+  const double alpha = options.alpha;
+  namespace F = torch::nn::functional;
+  if (options.alpha_rows == "originals") {
+    // Per row: alpha * CE(gold) + (1 - alpha) * soft on rows with a gold label, the soft term
+    // alone on the others; the mean over rows, like the "all" form below.
+    const torch::Tensor weight = batch.gold.ge(0).to(torch::kFloat) * alpha;
+    const torch::Tensor ce = F::cross_entropy(logits, batch.gold.clamp_min(0),
+                                              F::CrossEntropyFuncOptions().reduction(torch::kNone));
+    const torch::Tensor soft =
+        soft_loss_per_row(logits, batch.teacher_logits, options.kl_temperature);
+    return (weight * ce + (1 - weight) * soft).mean();
+  }
+  torch::Tensor loss = torch::zeros({});
+  if (alpha > 0) loss = loss + alpha * F::cross_entropy(logits, batch.targets);
+  if (alpha < 1) {
+    loss = loss +
+           (1 - alpha) *
+               (options.kl_temperature > 0
+                    ? soft_loss_per_row(logits, batch.teacher_logits, options.kl_temperature).mean()
+                    : torch::mse_loss(logits, batch.teacher_logits));
+  }
+  return loss;
 }
 
 namespace {
@@ -88,26 +131,6 @@ int training_workers(const TrainOptions& o) {
   return std::max(1, std::min(threads, most));
 }
 
-torch::Tensor batch_loss(const torch::Tensor& logits, const Batch& batch, double alpha,
-                         bool alpha_on_originals) {
-  if (alpha_on_originals) {
-    // Per row: alpha * CE(gold) + (1 - alpha) * MSE on rows with a gold label, MSE alone on
-    // the others; the mean over rows, like the "all" form below.
-    const torch::Tensor has_gold = batch.gold.ge(0);
-    const torch::Tensor weight = has_gold.to(torch::kFloat) * alpha;
-    namespace F = torch::nn::functional;
-    const torch::Tensor ce = F::cross_entropy(logits, batch.gold.clamp_min(0),
-                                              F::CrossEntropyFuncOptions().reduction(torch::kNone));
-    const torch::Tensor mse =
-        (logits - batch.teacher_logits).pow(2).mean(1);  // per row, over the k logits
-    return (weight * ce + (1 - weight) * mse).mean();
-  }
-  torch::Tensor loss = torch::zeros({});
-  if (alpha > 0) loss = loss + alpha * torch::nn::functional::cross_entropy(logits, batch.targets);
-  if (alpha < 1) loss = loss + (1 - alpha) * torch::mse_loss(logits, batch.teacher_logits);
-  return loss;
-}
-
 double run_epoch(StudentModel& model, torch::optim::Optimizer& optimizer, ShardedStep& step,
                  const std::vector<EncodedExample>& train, const TrainOptions& options,
                  std::mt19937_64& rng, int epoch) {
@@ -115,7 +138,7 @@ double run_epoch(StudentModel& model, torch::optim::Optimizer& optimizer, Sharde
   const auto batches = training_batches(train, options.batch_size, rng);
   Progress progress("epoch " + std::to_string(epoch), static_cast<int64_t>(train.size()), "ex");
   const ShardLoss loss = [&](const torch::Tensor& logits, const Batch& shard) {
-    return batch_loss(logits, shard, options.alpha, options.alpha_rows == "originals");
+    return distillation_loss(logits, shard, options);
   };
   double total_loss = 0;
   std::vector<Batch> shards;

@@ -1,5 +1,5 @@
 #pragma once
-// The student's training loop: alpha * CE + (1 - alpha) * MSE(logits), per-epoch dev
+// The student's training loop: alpha * CE + (1 - alpha) * MSE(logits) (or KL), per-epoch dev
 // evaluation, best checkpoint kept, early stopping.
 #include <functional>
 #include <nlohmann/json.hpp>
@@ -24,6 +24,9 @@ struct TrainOptions {
   // the teacher's argmax. "originals": rows with a gold label only (a transfer set's original
   // sentences); the other rows learn from the teacher's logits alone (MSE, weight 1).
   std::string alpha_rows = "all";
+  // The soft term: 0 = the MSE of the logits (the paper's); T > 0 = the KL divergence of the
+  // student's probabilities at temperature T from the teacher's, times T^2.
+  double kl_temperature = 0;
   double clip_norm = 0;  // 0 = no clipping
   // Probability of replacing a training word by [UNK]. With a vocabulary built from the
   // training words, [UNK] is otherwise never trained, yet every unseen word at test time
@@ -60,6 +63,11 @@ void validate_train_options(const TrainOptions& options);
 // Checks the options against the data: alpha < 1 needs teacher logits.
 void validate_train_data(const TrainOptions& options, bool has_logits,
                          const std::string& train_path);
+
+// One batch's loss, a mean over its rows: alpha * CE + (1 - alpha) * the soft term (the logit
+// MSE, or KL at --kl-temperature), the CE on the rows alpha_rows names.
+torch::Tensor distillation_loss(const torch::Tensor& logits, const Batch& batch,
+                                const TrainOptions& options);
 
 TrainResult train_student(StudentModel& model, const std::vector<EncodedExample>& train,
                           const std::vector<EncodedExample>& dev, const TrainOptions& options,
