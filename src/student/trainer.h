@@ -22,7 +22,7 @@ struct TrainOptions {
   double alpha = 1.0;  // weight of the cross-entropy term; 0 = pure logit MSE (BiLSTM_SOFT)
   // Rows the cross-entropy term applies to. "all": every row, against its gold label, else
   // the teacher's argmax. "originals": rows with a gold label only (a transfer set's original
-  // sentences); the other rows learn from the teacher's logits alone (MSE, weight 1).
+  // sentences); the other rows learn from the teacher's logits alone (the soft term, weight 1).
   std::string alpha_rows = "all";
   // The soft term: 0 = the MSE of the logits (the paper's); T > 0 = the KL divergence of the
   // student's probabilities at temperature T from the teacher's, times T^2.
