@@ -98,6 +98,54 @@ TEST(StudentModel, SiameseModelUsesTheFourFeatureBlocks) {
   EXPECT_EQ(logits.sizes().vec(), (std::vector<int64_t>{2, 3}));
 }
 
+// The BiLSTM the student trains with (student/bilstm.h) against torch::nn::LSTM's packed
+// forward on the same parameters: logits and every parameter's gradient.
+TEST(StudentModel, BiLstmOfOperationsEqualsTorchLstmWithItsGradients) {
+  std::mt19937 rng(7);
+  auto sentences = [&](size_t n) {
+    std::vector<std::vector<int64_t>> out(n);
+    for (size_t i = 0; i < n; ++i) {
+      // lengths 1..14 with ties; words 1..40 so that a batch repeats words
+      out[i].resize(1 + (i * 5 + rng() % 3) % 14);
+      for (auto& w : out[i]) w = 1 + static_cast<int64_t>(rng() % 40);
+    }
+    std::shuffle(out.begin(), out.end(), rng);
+    return out;
+  };
+  StudentConfig pair = sst2_config(EmbeddingMode::kNonStatic);
+  pair.task = parse_task("mnli");
+  apply_task_defaults(pair);
+  pair.hidden_size = 60;
+  for (const StudentConfig& c :
+       {sst2_config(EmbeddingMode::kRand), sst2_config(EmbeddingMode::kMultichannel), pair}) {
+    SCOPED_TRACE(c.task.name + " " + std::to_string(static_cast<int>(c.embedding_mode)));
+    torch::manual_seed(3);
+    StudentModel model(c);
+    model->eval();  // no dropout; gradients flow all the same
+    const Batch batch =
+        c.task.is_pair() ? batch_of(sentences(13), sentences(13)) : batch_of(sentences(17));
+    const torch::Tensor weights = torch::randn({batch.ids_a.size(0), c.num_labels()});
+    auto run = [&](bool torch_lstm) {
+      model->set_torch_lstm(torch_lstm);
+      model->zero_grad();
+      const torch::Tensor logits = model->forward(batch);
+      (logits * weights).sum().backward();
+      std::vector<torch::Tensor> out{logits.detach().clone()};
+      for (const auto& p : model->parameters()) {
+        if (p.requires_grad()) out.push_back(p.grad().clone());
+      }
+      return out;
+    };
+    const auto ours = run(false);
+    const auto reference = run(true);
+    ASSERT_EQ(ours.size(), reference.size());
+    EXPECT_GT(reference[0].abs().max().item<double>(), 1e-3);
+    for (size_t i = 0; i < ours.size(); ++i) {
+      EXPECT_LT((ours[i] - reference[i]).abs().max().item<double>(), 1e-5) << "tensor " << i;
+    }
+  }
+}
+
 TEST(StudentCheckpoint, SavesAndLoadsTheSameModel) {
   test::TempDir dir;
   StudentConfig c = sst2_config(EmbeddingMode::kMultichannel);

@@ -1,5 +1,8 @@
 #include "student/model.h"
 
+#include <algorithm>
+
+#include "student/bilstm.h"
 #include "text/vocabulary.h"
 
 namespace b2b {
@@ -35,14 +38,18 @@ StudentModelImpl::StudentModelImpl(const StudentConfig& config) : config_(config
   dropout_ = register_module("dropout", torch::nn::Dropout(config.dropout));
 }
 
+torch::Tensor StudentModelImpl::embed(const torch::Tensor& ids) {
+  if (embedding_static_ && embedding_)
+    return torch::cat({embedding_static_(ids), embedding_(ids)}, -1);
+  return embedding_ ? embedding_(ids) : embedding_static_(ids);
+}
+
 torch::Tensor StudentModelImpl::encode(const torch::Tensor& ids, const torch::Tensor& lengths) {
-  torch::Tensor x;
-  if (embedding_static_ && embedding_) {
-    x = torch::cat({embedding_static_(ids), embedding_(ids)}, -1);
-  } else {
-    x = embedding_ ? embedding_(ids) : embedding_static_(ids);
-  }
-  auto packed = torch::nn::utils::rnn::pack_padded_sequence(x, lengths, /*batch_first=*/true,
+  if (!torch_lstm_)
+    return bilstm_last_states(
+        lstm_, [this](const torch::Tensor& words) { return embed(words); }, ids, lengths);
+  auto packed = torch::nn::utils::rnn::pack_padded_sequence(embed(ids), lengths,
+                                                            /*batch_first=*/true,
                                                             /*enforce_sorted=*/false);
   auto result = lstm_->forward_with_packed_input(packed);
   const torch::Tensor& h_n = std::get<0>(std::get<1>(result));  // (2, B, H), in batch order
@@ -50,10 +57,20 @@ torch::Tensor StudentModelImpl::encode(const torch::Tensor& ids, const torch::Te
 }
 
 torch::Tensor StudentModelImpl::forward(const Batch& batch) {
-  torch::Tensor features = encode(batch.ids_a, batch.lengths_a);
-  if (config_.task.is_pair()) {
-    const torch::Tensor h2 = encode(batch.ids_b, batch.lengths_b);
-    features = torch::cat({features, h2, features * h2, (features - h2).abs()}, -1);
+  torch::Tensor features;
+  if (!config_.task.is_pair()) {
+    features = encode(batch.ids_a, batch.lengths_a);
+  } else {
+    // One BiLSTM pass over both sides (siamese): the first B rows are the first sentences.
+    const int64_t rows = batch.ids_a.size(0);
+    const int64_t width = std::max(batch.ids_a.size(1), batch.ids_b.size(1));
+    auto pad = [&](const torch::Tensor& ids) {
+      return torch::constant_pad_nd(ids, {0, width - ids.size(1)}, Vocabulary::kPad);
+    };
+    const torch::Tensor both = encode(torch::cat({pad(batch.ids_a), pad(batch.ids_b)}),
+                                      torch::cat({batch.lengths_a, batch.lengths_b}));
+    const torch::Tensor h1 = both.narrow(0, 0, rows), h2 = both.narrow(0, rows, rows);
+    features = torch::cat({h1, h2, h1 * h2, (h1 - h2).abs()}, -1);
   }
   const torch::Tensor hidden = torch::relu(hidden_(features));
   if (batch.dropout_noise.defined() && is_training()) return output_(hidden * batch.dropout_noise);

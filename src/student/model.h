@@ -28,10 +28,16 @@ class StudentModelImpl : public torch::nn::Module {
   // The trained embedding table's gradient as the rows a batch touched (a sparse tensor)
   // instead of the whole table: see optim/adadelta.h.
   void set_sparse_embedding_gradients(bool sparse);
+  // Runs torch::nn::LSTM's own packed forward instead of bilstm_last_states (the same
+  // result up to float rounding; for the benchmark of the trainer as it was, and the tests).
+  void set_torch_lstm(bool torch_lstm) { torch_lstm_ = torch_lstm; }
   const StudentConfig& config() const { return config_; }
 
  private:
+  torch::Tensor embed(const torch::Tensor& ids);
+
   StudentConfig config_;
+  bool torch_lstm_ = false;
   torch::nn::Embedding embedding_{nullptr};         // trained (rand, non-static, multichannel)
   torch::nn::Embedding embedding_static_{nullptr};  // frozen (static, multichannel)
   torch::nn::LSTM lstm_{nullptr};
