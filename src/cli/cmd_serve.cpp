@@ -1,8 +1,13 @@
 #include <pthread.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 
+#include <algorithm>
 #include <atomic>
 #include <csignal>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <thread>
 
@@ -54,7 +59,20 @@ class ShutdownOnSignal {
   std::thread waiter_;
 };
 
+// At most two malloc arenas per core (glibc's default is eight): each connection thread would
+// otherwise take an arena of its own and keep what it freed there. Under 64 clients mixed
+// with malformed requests after a thousand idle connections, the resident set crept from 84 to
+// 106 MB in 60 s; capped (and trimmed, serve/server.cpp) it stayed at 41-52 MB, for about 10%
+// fewer answers in that test. MALLOC_ARENA_MAX in the environment wins.
+void cap_malloc_arenas() {
+#ifdef __GLIBC__
+  if (std::getenv("MALLOC_ARENA_MAX")) return;
+  mallopt(M_ARENA_MAX, 2 * static_cast<int>(std::max(1u, std::thread::hardware_concurrency())));
+#endif
+}
+
 void run(const Flags& f) {
+  cap_malloc_arenas();  // before the first thread
   ShutdownOnSignal shutdown;
   if (f.options.max_batch == 0) throw Error("--max-batch must be positive");
   if (!(f.options.max_wait_ms >= 0)) throw Error("--max-wait-ms must be >= 0");

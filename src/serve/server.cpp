@@ -15,6 +15,9 @@
 #include <filesystem>
 #include <mutex>
 #include <thread>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 
 #include "api/prediction_json.h"
 #include "serve/micro_batcher.h"
@@ -245,6 +248,22 @@ struct PredictionServer::Impl {
   std::atomic<bool> stopping{false};
 };
 
+// Gives the allocator's free pages back to the system, at most once a second, from whichever
+// connection thread gets here. glibc keeps what each thread's arena freed: under 64 clients
+// mixed with malformed requests, after a thousand idle connections, the server's resident
+// memory crept from 84 to 106 MB in 60 s while heaptrack counted a peak of 38 MB in use and
+// nothing leaked (tests/lib/test_serve_abuse.cpp); trimmed, it holds what it uses.
+void trim_free_memory() {
+#ifdef __GLIBC__
+  static std::atomic<int64_t> last{0};
+  const int64_t now = std::chrono::duration_cast<std::chrono::seconds>(
+                          std::chrono::steady_clock::now().time_since_epoch())
+                          .count();
+  int64_t before = last.load(std::memory_order_relaxed);
+  if (now > before && last.compare_exchange_strong(before, now)) malloc_trim(0);
+#endif
+}
+
 // httplib runs each connection (its kept-alive requests) as one task on a thread of this
 // pool. A connection that stalls holds its thread until httplib's read timeout, so a
 // fixed pool lets a few hundred idle connections (a slowloris client) starve everyone else:
@@ -302,6 +321,7 @@ class ConnectionPool : public httplib::TaskQueue {
       batcher_.client_connected();
       connection();
       batcher_.client_disconnected();
+      trim_free_memory();
       lock.lock();
     }
     --running_;

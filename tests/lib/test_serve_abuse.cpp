@@ -287,11 +287,16 @@ TEST_F(ServeAbuseTest, LoadWithMalformedRequestsMixedInGetsNo5xxAndMemoryStaysFl
   EXPECT_EQ(failures, 0u) << "requests without an answer";
   EXPECT_GT(answered, 1000u);
   EXPECT_GT(refused, answered / 8);  // the malformed quarter got 4xx
-  // Flat: the last seconds hold no more than 10% over the largest sample of the early ones
-  // (after the first allocations of 64 connections).
+  // Flat: the last seconds hold no more than 10% (and at least 12 MB) over the largest sample of
+  // the early ones (after the first allocations of 64 connections). The floor is the
+  // allocator's noise, not ours: the server trims its free pages once a second and holds about
+  // 40 MB here, moving by 3-7 MB from second to second and over the minute (heaptrack counted
+  // no leak); 12 MB over a minute of ~6,000 answers a second still catches a leak of a few
+  // dozen bytes per request.
   const size_t early =
       *std::max_element(rss.begin() + 2, rss.begin() + std::min<size_t>(rss.size(), 10));
   const size_t late = *std::max_element(rss.end() - 3, rss.end());
+  const size_t margin = std::max<size_t>(early / 10, 12 * 1024);
   std::string trace;
   for (size_t kb : rss) trace += std::to_string(kb / 1024) + " ";
 #ifdef B2B_SANITIZED
@@ -299,8 +304,9 @@ TEST_F(ServeAbuseTest, LoadWithMalformedRequestsMixedInGetsNo5xxAndMemoryStaysFl
   // left a thousand threads): its resident set says nothing about ours.
   (void)late;
   (void)early;
+  (void)margin;
 #else
-  EXPECT_LE(late, early + early / 10) << "resident MB, one sample a second: " << trace;
+  EXPECT_LE(late, early + margin) << "resident MB, one sample a second: " << trace;
 #endif
   std::printf("%zu answers in %d s (%zu refused with 4xx); resident MB each second: %s\n",
               answered.load(), seconds, refused.load(), trace.c_str());
