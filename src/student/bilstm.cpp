@@ -81,6 +81,8 @@ Plan plan_batch(const torch::Tensor& ids_in, const torch::Tensor& lengths_in) {
 torch::Tensor bilstm_last_states(torch::nn::LSTM& lstm,
                                  const std::function<torch::Tensor(const torch::Tensor&)>& embed,
                                  const torch::Tensor& ids, const torch::Tensor& lengths) {
+  if (lstm->options.num_layers() != 1 || !lstm->options.bidirectional() || !lstm->options.bias())
+    throw Error("BiLSTM: expects one bidirectional layer with biases");
   const Plan plan = plan_batch(ids, lengths);
   const int64_t h = lstm->options.hidden_size();
   const auto p = lstm->named_parameters(/*recurse=*/false);
