@@ -14,7 +14,6 @@ namespace {
 // Where each token of a batch goes, worked out once on the CPU from the word ids.
 struct Plan {
   std::vector<int64_t> batch_sizes;  // per time step: sentences still running (longest first)
-  std::vector<int64_t> offsets;      // per time step: its first row in the packed token order
   torch::Tensor words;               // (U) the batch's distinct word ids
   // (2N) rows of the (2U, 4H) projection view, in packed order: first the forward direction's
   // tokens (step t of sentence j), then the backward direction's (word len_j - 1 - t)
@@ -43,19 +42,20 @@ Plan plan_batch(const torch::Tensor& ids_in, const torch::Tensor& lengths_in) {
 
   Plan plan;
   const int64_t steps = len[order[0]];
+  std::vector<int64_t> offsets;  // per time step: its first row in the packed token order
   int64_t running = batch, tokens = 0;
   for (int64_t t = 0; t < steps; ++t) {
     while (len[order[running - 1]] <= t) --running;
     plan.batch_sizes.push_back(running);
-    plan.offsets.push_back(tokens);
+    offsets.push_back(tokens);
     tokens += running;
   }
   std::vector<int64_t> forward(tokens), backward(tokens);
   for (int64_t t = 0; t < steps; ++t) {
     for (int64_t j = 0; j < plan.batch_sizes[t]; ++j) {
       const int64_t b = order[j];
-      forward[plan.offsets[t] + j] = id[b * width + t];
-      backward[plan.offsets[t] + j] = id[b * width + len[b] - 1 - t];
+      forward[offsets[t] + j] = id[b * width + t];
+      backward[offsets[t] + j] = id[b * width + len[b] - 1 - t];
     }
   }
   std::vector<int64_t> words = forward;
@@ -72,7 +72,8 @@ Plan plan_batch(const torch::Tensor& ids_in, const torch::Tensor& lengths_in) {
   }
   plan.words = torch::tensor(words, torch::kLong);
   plan.unsort = torch::empty({batch}, torch::kLong);
-  for (int64_t j = 0; j < batch; ++j) plan.unsort.data_ptr<int64_t>()[order[j]] = j;
+  int64_t* unsort = plan.unsort.data_ptr<int64_t>();
+  for (int64_t j = 0; j < batch; ++j) unsort[order[j]] = j;
   return plan;
 }
 
