@@ -62,7 +62,7 @@ class ShutdownOnSignal {
 // At most two malloc arenas per core (glibc's default is eight): each connection thread would
 // otherwise take an arena of its own and keep what it freed there. Under 64 clients mixed
 // with malformed requests after a thousand idle connections, the resident set crept from 84 to
-// 106 MB in 60 s; capped (and trimmed, serve/server.cpp) it stayed at 40-49 MB, for about 10%
+// 106 MB in 60 s; capped (and trimmed, serve/server.cpp) it stayed at 39-49 MB, for about 10%
 // fewer answers in that test (clients on the same cores; wrk's requests/s did not move).
 // MALLOC_ARENA_MAX in the environment wins.
 void cap_malloc_arenas() {

@@ -253,7 +253,7 @@ struct PredictionServer::Impl {
 // mixed with malformed requests, after a thousand idle connections, the server's resident
 // memory crept from 84 to 106 MB in 60 s while heaptrack counted a peak of 38 MB in use and
 // nothing leaked (tests/lib/test_serve_abuse.cpp). Trimmed, it crept from 61 to 84 MB; trimmed
-// with the arenas capped (cli/cmd_serve.cpp), it held 40-49 MB.
+// with the arenas capped (cli/cmd_serve.cpp), it held 39-49 MB.
 void trim_free_memory() {
 #ifdef __GLIBC__
   static std::atomic<int64_t> last{0};
