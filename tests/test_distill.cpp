@@ -386,21 +386,28 @@ TEST(Distill, AnotherDirectoryTakesTheTransferSetAndTrainsOnlyItsStudents) {
             std::count(labeled.begin(), labeled.end(), '\n') - 1);
   EXPECT_NE(run_cli(take + " --out " + second).err.find("stage report: up to date, skipped"),
             std::string::npos);
-  EXPECT_EQ(report["models"][1]["name"], "BiLSTM distilled (BiLSTM_SOFT)");
+  // The default loss (issue 15): the gold labels at weight 0.5 beside KL at T 2.
+  EXPECT_EQ(report["models"][1]["name"], "BiLSTM distilled (alpha 0.5, KL at T 2)");
 
-  // The gold labels kept on the original rows, a KL soft term: the student trains again, its
-  // name says so, and the defaults leave the runs made without these flags up to date.
-  const auto kept =
-      run_cli(take + " --alpha 0.5 --alpha-rows originals --kl-temperature 2 --out " + second);
+  // The gold labels kept on the original rows: the student trains again, its name says so,
+  // and the defaults spelled out leave the runs made without these flags up to date.
+  const auto kept = run_cli(take + " --alpha-rows originals --out " + second);
   ASSERT_EQ(kept.exit_code, 0) << kept.err;
   EXPECT_NE(kept.err.find("stage student: running"), std::string::npos) << kept.err;
   EXPECT_EQ(nlohmann::json::parse(read_file(second + "/report.json"))["models"][1]["name"],
             "BiLSTM distilled (alpha 0.5 on originals, KL at T 2)");
-  const auto plain =
-      run_cli(take + " --alpha-rows all --kl-temperature 0 --out " + dir.path("plain"));
-  ASSERT_EQ(plain.exit_code, 0) << plain.err;
-  EXPECT_NE(run_cli(take + " --out " + dir.path("plain")).err.find("stage student: up to date"),
+  const std::string plain = dir.path("plain");
+  const auto spelled =
+      run_cli(take + " --alpha 0.5 --alpha-rows all --kl-temperature 2 --out " + plain);
+  ASSERT_EQ(spelled.exit_code, 0) << spelled.err;
+  EXPECT_NE(run_cli(take + " --out " + plain).err.find("stage student: up to date"),
             std::string::npos);
+  // The paper's loss, BiLSTM_SOFT, is two flags away.
+  const auto paper = run_cli(take + " --alpha 0 --kl-temperature 0 --out " + plain);
+  ASSERT_EQ(paper.exit_code, 0) << paper.err;
+  EXPECT_NE(paper.err.find("stage student: running"), std::string::npos) << paper.err;
+  EXPECT_EQ(nlohmann::json::parse(read_file(plain + "/report.json"))["models"][1]["name"],
+            "BiLSTM distilled (BiLSTM_SOFT)");
 
   // Other augmentation settings: augment and label rerun here, and the first run's files,
   // linked before, keep their bytes.
@@ -530,7 +537,7 @@ TEST(Report, SummarizesRunsThatDifferOnlyByTheStudentSeed) {
   test::TempDir dir;
   auto run = [&](const std::string& name, const std::string& seed_flags, double distilled,
                  double undistilled, const std::string& embeddings, double split = -1,
-                 const std::string& loss = "BiLSTM_SOFT") {
+                 const std::string& loss = "alpha 0.5, KL at T 2") {
     const std::string out = dir.path(name);
     std::filesystem::create_directories(out);
     const nlohmann::json report = {
@@ -558,8 +565,10 @@ TEST(Report, SummarizesRunsThatDifferOnlyByTheStudentSeed) {
       run("s2", " --student-seed 2 --transfer-from s1", 0.85, 0.83, "rand", 0.96),
       run("s3", " --student-seed 3 --threads 1", 0.86, 0.81, "rand", 0.95),
       run("other", " --vectors v.txt", 0.80, 0.79, "non-static, v.txt"),
-      run("a1", " --alpha 0.5 --student-seed 1", 0.87, 0.82, "rand", -1, "alpha 0.5"),
-      run("a2", " --alpha 0.5 --student-seed 2", 0.85, 0.83, "rand", -1, "alpha 0.5")};
+      run("a1", " --alpha 0 --kl-temperature 0 --student-seed 1", 0.87, 0.82, "rand", -1,
+          "BiLSTM_SOFT"),
+      run("a2", " --alpha 0 --kl-temperature 0 --student-seed 2", 0.85, 0.83, "rand", -1,
+          "BiLSTM_SOFT")};
   const std::string table = compare_reports({runs[0], runs[1], runs[2], runs[3], runs[4], runs[5]});
   // distilled 84, 85, 86; undistilled 82, 83, 81; gains 2, 2, 5 (sd sqrt(3))
   EXPECT_NE(table.find("| rand | 3 | 85.00 ± 1.00 (84.00-86.00) | 82.00 ± 1.00 (81.00-83.00) | "
@@ -569,9 +578,10 @@ TEST(Report, SummarizesRunsThatDifferOnlyByTheStudentSeed) {
       << table;
   EXPECT_EQ(table.find("| non-static, v.txt | 1 |"), std::string::npos) << table;  // alone
   // Another loss is another group, and the table says which (the default's name is left out).
-  EXPECT_NE(table.find("| rand; alpha 0.5 | 2 | 86.00 ± 1.41 (85.00-87.00) |"), std::string::npos)
+  EXPECT_NE(table.find("| rand; BiLSTM_SOFT | 2 | 86.00 ± 1.41 (85.00-87.00) |"), std::string::npos)
       << table;
-  EXPECT_NE(table.find("| " + runs[4] + " | rand; alpha 0.5 | 1000 |"), std::string::npos) << table;
+  EXPECT_NE(table.find("| " + runs[4] + " | rand; BiLSTM_SOFT | 1000 |"), std::string::npos)
+      << table;
   // right 94, 96, 95 (distilled) and 89, 91, 90; wrong 23.5, 24, 23.75 and 50 each
   EXPECT_NE(table.find("| rand | 3 | 95.00 ± 1.00 (94.00-96.00) | 90.00 ± 1.00 (89.00-91.00) | "
                        "23.75 ± 0.25 (23.50-24.00) | 50.00 ± 0.00 (50.00-50.00) |"),

@@ -53,7 +53,6 @@ void run(const Flags& f, const std::string& command) {
   spec.student.hidden = 32;
   spec.student.fc = 32;
   spec.student.embedding_dim = 32;
-  spec.student.options.alpha = 0;
   spec.student.options.epochs = 6;
   spec.student.options.patience = 3;
   spec.threads = f.threads > 0 ? f.threads : static_cast<int>(std::thread::hardware_concurrency());

@@ -35,7 +35,6 @@ void run(Flags f, const std::string& command) {
 void add_distill_command(CLI::App& app, const std::string& command_line) {
   auto flags = std::make_shared<Flags>();
   auto& s = flags->spec;
-  s.student.options.alpha = 0;
   auto* cmd = app.add_subcommand("distill",
                                  "augment -> teacher label -> student train -> report, resumable");
   add_task_flags(cmd, flags->task);
@@ -74,15 +73,16 @@ void add_distill_command(CLI::App& app, const std::string& command_line) {
   cmd->add_option("--batch", s.student.options.batch_size, "student batch (default per task)")
       ->check(positive_integer());
   cmd->add_option("--alpha", s.student.options.alpha,
-                  "distilled student's CE weight (0 = BiLSTM_SOFT)")
+                  "distilled student's CE weight (with --kl-temperature 0: 0 = the paper's "
+                  "BiLSTM_SOFT)")
       ->capture_default_str();
   cmd->add_option("--alpha-rows", s.student.options.alpha_rows,
                   "rows the CE term applies to: all (gold label, else the teacher's argmax), or "
                   "originals (augmented rows learn from the logits alone)")
       ->capture_default_str();
   cmd->add_option("--kl-temperature", s.student.options.kl_temperature,
-                  "soft term: 0 = MSE of the logits (the paper's); T > 0 = KL of the probabilities "
-                  "at temperature T, times T^2")
+                  "soft term: T > 0 = KL of the probabilities at temperature T, times T^2; 0 = MSE "
+                  "of the logits (the paper's)")
       ->capture_default_str();
   cmd->add_option("--patience", s.student.options.patience)->capture_default_str();
   cmd->add_option("--word-dropout", s.student.options.word_dropout,

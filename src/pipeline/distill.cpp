@@ -31,6 +31,13 @@ const std::vector<std::string>& distill_stages() {
   return stages;
 }
 
+StudentRunSpec distilled_student_defaults() {
+  StudentRunSpec spec;
+  spec.options.alpha = kDistillAlpha;
+  spec.options.kl_temperature = kDistillKlTemperature;
+  return spec;
+}
+
 namespace {
 
 size_t count_rows(const std::string& path) {

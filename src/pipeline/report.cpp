@@ -11,6 +11,7 @@
 
 #include "data/dataset.h"
 #include "data/metrics.h"
+#include "pipeline/distill.h"
 #include "pipeline/speed.h"
 #include "student/checkpoint.h"
 #include "teacher/inference.h"
@@ -282,7 +283,7 @@ namespace {
 
 struct RunSummary {
   std::string dir, command;
-  std::string student;  // its embeddings, and its loss unless BiLSTM_SOFT
+  std::string student;  // its embeddings, and its loss unless distill's default
   size_t transfer_rows = 0;
   double teacher = -1, distilled = -1, undistilled = -1;  // dev accuracy, -1 when absent
   // Dev accuracy where the teacher is right / wrong (reports since issue 15), -1 when absent.
@@ -293,13 +294,21 @@ double accuracy_or_absent(const nlohmann::json& model, const char* key) {
   return model.contains(key) && model[key].is_number() ? model[key].get<double>() : -1;
 }
 
-// The distilled student's loss as its name gives it (distilled_name), after a "; ", unless it
-// is the default BiLSTM_SOFT: what tells two groups of the same embeddings apart.
-std::string loss_of(const std::string& name) {
+// The loss inside a distilled student's name (distilled_name): "alpha 0.5, KL at T 2".
+std::string loss_in(const std::string& name) {
   const size_t open = name.find('('), close = name.rfind(')');
   if (open == std::string::npos || close == std::string::npos || close < open) return "";
-  const std::string loss = name.substr(open + 1, close - open - 1);
-  return loss == "BiLSTM_SOFT" ? "" : "; " + loss;
+  return name.substr(open + 1, close - open - 1);
+}
+
+// The distilled student's loss after a "; ", unless it is distill's default loss (since issue
+// 15 alpha 0.5 with KL at T 2; the paper's BiLSTM_SOFT is named): what tells two groups of the
+// same embeddings apart.
+std::string loss_of(const std::string& name) {
+  static const std::string default_loss = loss_in(
+      distilled_name({{"alpha", kDistillAlpha}, {"kl_temperature", kDistillKlTemperature}}));
+  const std::string loss = loss_in(name);
+  return loss.empty() || loss == default_loss ? "" : "; " + loss;
 }
 
 RunSummary read_run_summary(const std::string& dir) {
