@@ -1,7 +1,7 @@
 #pragma once
 // `distill`: augment -> teacher label -> student train -> report, with the undistilled student
-// (gold labels, same sizes) beside it. Every artifact lives in the
-// output directory; manifest.json lets a rerun skip finished stages.
+// (gold labels, same sizes) beside it. Every artifact lives in the output directory;
+// manifest.json lets a rerun skip finished stages.
 #include <string>
 
 #include "augment/augmenter.h"
