@@ -65,7 +65,9 @@ nlohmann::json student_settings(const StudentRunSpec& s) {
                              {"word_dropout", o.word_dropout},
                              {"patience", o.patience},
                              {"seed", o.seed}};
-  // Written only when not the defaults, so runs made before the flag existed stay up to date.
+  // Written only when not the values every run had before the flag existed ("all", 0: MSE),
+  // so those runs stay up to date (kl_temperature 0 is no longer the default, but is still
+  // what an old run's identity holds).
   if (o.alpha_rows != "all") settings["alpha_rows"] = o.alpha_rows;
   if (o.kl_temperature > 0) settings["kl_temperature"] = o.kl_temperature;
   return settings;
