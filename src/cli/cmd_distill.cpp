@@ -57,7 +57,9 @@ void add_distill_command(CLI::App& app, const std::string& command_line) {
   cmd->add_option("--p-mask", s.augment.p_mask)->capture_default_str();
   cmd->add_option("--p-pos", s.augment.p_pos)->capture_default_str();
   cmd->add_option("--p-ng", s.augment.p_ng)->capture_default_str();
-  cmd->add_option("--transfer-size", s.transfer_size, "rows of the transfer set to label (0 = all)")
+  cmd->add_option("--transfer-size", s.transfer_size,
+                  "rows of the transfer set to label: every original row and a sample of the "
+                  "augmented ones (the training set's size = the originals alone; 0 = all)")
       ->capture_default_str();
   cmd->add_option("--label-batch", s.label.batch)->capture_default_str();
   cmd->add_option("--label-chunk-rows", s.label_chunk_rows, "rows per resumable labeling chunk")

@@ -19,7 +19,9 @@ std::string transfer_set_row(const TaskSpec& task, const Example& example,
                              const float* logits = nullptr, int64_t num_logits = 0);
 
 // Rewrites `path` (atomically) with its first `originals` rows and a uniform sample of the
-// others (seeded), `target` rows in all, in file order; nothing to do when it holds fewer.
+// others (seeded), `target` rows in all, in file order: the originals alone when `target`
+// equals their number; nothing to do when the file holds no more than `target`. Throws
+// Error naming the file, and leaves it as it was, when `target` is below `originals`.
 void subsample_transfer_set(const std::string& path, size_t originals, size_t target,
                             uint64_t seed);
 

@@ -1,6 +1,11 @@
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <set>
+#include <sstream>
+
 #include "data/dataset.h"
+#include "data/transfer_set.h"
 #include "test_util.h"
 #include "util/atomic_file.h"
 #include "util/error.h"
@@ -126,6 +131,51 @@ TEST(Dataset, ReadsTransferSetsWithLogitsAndEmptyLabels) {
   ASSERT_EQ(data.examples.size(), 2u);
   EXPECT_EQ(data.examples[1].label, -1);
   EXPECT_EQ(data.examples[1].logits, (std::vector<float>{0.125f, -0.03f}));
+}
+
+// distill --transfer-size: the originals (the first rows) always, then a seeded sample of the
+// augmented rows in file order; the originals alone at their own number; an error, with the
+// file untouched, below it.
+TEST(Dataset, TransferSetSampleKeepsTheOriginalsAndRefusesFewerRows) {
+  test::TempDir dir;
+  std::string text = "sentence\tlabel\n";
+  for (int i = 0; i < 3; ++i) text += "original " + std::to_string(i) + "\t1\n";
+  for (int i = 0; i < 10; ++i) text += "augmented " + std::to_string(i) + "\t\n";
+  auto rows = [](const std::string& path) {
+    std::vector<std::string> lines;
+    std::istringstream in(read_file(path));
+    for (std::string line; std::getline(in, line);) lines.push_back(line);
+    return lines;
+  };
+
+  const std::string sample = dir.write("sample.tsv", text);
+  subsample_transfer_set(sample, 3, 7, 1);
+  const auto kept = rows(sample);
+  ASSERT_EQ(kept.size(), 1u + 7u);
+  EXPECT_EQ(kept[0], "sentence\tlabel");
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(kept[1 + i], "original " + std::to_string(i) + "\t1");
+  std::vector<int> picked;
+  for (size_t i = 4; i < kept.size(); ++i) {
+    ASSERT_EQ(kept[i].rfind("augmented ", 0), 0u) << kept[i];
+    picked.push_back(std::stoi(kept[i].substr(10)));
+  }
+  EXPECT_TRUE(std::is_sorted(picked.begin(), picked.end()));
+  EXPECT_EQ(std::set<int>(picked.begin(), picked.end()).size(), 4u);
+
+  const std::string originals = dir.write("originals.tsv", text);
+  subsample_transfer_set(originals, 3, 3, 1);
+  EXPECT_EQ(rows(originals).size(), 1u + 3u);
+
+  const std::string all = dir.write("all.tsv", text);
+  subsample_transfer_set(all, 3, 13, 1);
+  EXPECT_EQ(read_file(all), text);
+
+  const std::string fewer = dir.write("fewer.tsv", text);
+  EXPECT_EQ(test::error_of([&] { subsample_transfer_set(fewer, 3, 2, 1); }),
+            fewer +
+                ": a transfer set of 2 rows cannot hold its 3 original rows, which are always "
+                "kept (ask for at least that many, or 0 for every row)");
+  EXPECT_EQ(read_file(fewer), text);
 }
 
 TEST(Dataset, BadInputGivesOneClearErrorNamingTheFile) {
