@@ -572,7 +572,7 @@ TEST(Report, SummarizesRunsThatDifferOnlyByTheStudentSeed) {
   const std::string table = compare_reports({runs[0], runs[1], runs[2], runs[3], runs[4], runs[5]});
   // distilled 84, 85, 86; undistilled 82, 83, 81; gains 2, 2, 5 (sd sqrt(3))
   EXPECT_NE(table.find("| rand | 3 | 85.00 ± 1.00 (84.00-86.00) | 82.00 ± 1.00 (81.00-83.00) | "
-                       "3.00 ± 1.73 (2.00-5.00) | " +
+                       "+3.00 ± 1.73 (+2.00 to +5.00) | " +
                        runs[0] + " |"),
             std::string::npos)
       << table;

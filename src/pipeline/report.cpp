@@ -407,6 +407,13 @@ std::string describe(const Spread& s) {
   return text;
 }
 
+// A difference (a gain) is signed, and its range spelled out: "-2.52-1.26" would read badly.
+std::string describe_gain(const Spread& s) {
+  char text[64];
+  std::snprintf(text, sizeof text, "%+.2f ± %.2f (%+.2f to %+.2f)", s.mean, s.sd, s.min, s.max);
+  return text;
+}
+
 // The same groups split by the teacher's correctness on dev, where every run's report has it:
 // where a distilled student's gain over the gold-label student comes from, and where it goes.
 void split_table(const std::vector<std::string>& order,
@@ -472,7 +479,7 @@ void seed_table(const std::vector<RunSummary>& runs, std::ostringstream& md) {
     md << "| " << group.front()->student << " | " << group.size() << " | "
        << describe(spread_of(distilled)) << " | "
        << (undistilled.empty() ? "-" : describe(spread_of(undistilled))) << " | "
-       << (gains.size() == group.size() ? describe(spread_of(gains)) : "-") << " | "
+       << (gains.size() == group.size() ? describe_gain(spread_of(gains)) : "-") << " | "
        << group.front()->dir << " |\n";
   }
   if (any) split_table(order, groups, md);
