@@ -37,19 +37,19 @@ std::string transfer_set_row(const TaskSpec& task, const Example& example, const
 
 void subsample_transfer_set(const std::string& path, size_t originals, size_t target,
                             uint64_t seed) {
-  std::istringstream in(read_file(path));
-  std::string header, line;
-  std::getline(in, header);
-  std::vector<std::string> rows;
-  while (std::getline(in, line)) rows.push_back(line);
   // The originals are always kept (they carry the gold labels), so a sample smaller than them
   // cannot be drawn: an error, not the whole set, which is what such a target silently gave
-  // before (all 981,672 SST-2 rows for --transfer-size 50000).
+  // before (all 981,672 SST-2 rows for --transfer-size 50000). Checked before the file is read.
   if (target < originals)
     fail_file(path, "a transfer set of " + std::to_string(target) + " rows cannot hold its " +
                         std::to_string(originals) +
                         " original rows, which are always kept (ask for at least that many, "
                         "or 0 for every row)");
+  std::istringstream in(read_file(path));
+  std::string header, line;
+  std::getline(in, header);
+  std::vector<std::string> rows;
+  while (std::getline(in, line)) rows.push_back(line);
   if (target >= rows.size()) return;
   std::vector<size_t> augmented(rows.size() - originals);
   std::iota(augmented.begin(), augmented.end(), originals);

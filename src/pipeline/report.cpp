@@ -401,16 +401,12 @@ Spread spread_of(const std::vector<double>& accuracies) {
   return s;
 }
 
-std::string describe(const Spread& s) {
-  char text[64];
-  std::snprintf(text, sizeof text, "%.2f ± %.2f (%.2f-%.2f)", s.mean, s.sd, s.min, s.max);
-  return text;
-}
-
 // A difference (a gain) is signed, and its range spelled out: "-2.52-1.26" would read badly.
-std::string describe_gain(const Spread& s) {
+std::string describe(const Spread& s, bool difference = false) {
   char text[64];
-  std::snprintf(text, sizeof text, "%+.2f ± %.2f (%+.2f to %+.2f)", s.mean, s.sd, s.min, s.max);
+  std::snprintf(text, sizeof text,
+                difference ? "%+.2f ± %.2f (%+.2f to %+.2f)" : "%.2f ± %.2f (%.2f-%.2f)", s.mean,
+                s.sd, s.min, s.max);
   return text;
 }
 
@@ -479,7 +475,7 @@ void seed_table(const std::vector<RunSummary>& runs, std::ostringstream& md) {
     md << "| " << group.front()->student << " | " << group.size() << " | "
        << describe(spread_of(distilled)) << " | "
        << (undistilled.empty() ? "-" : describe(spread_of(undistilled))) << " | "
-       << (gains.size() == group.size() ? describe_gain(spread_of(gains)) : "-") << " | "
+       << (gains.size() == group.size() ? describe(spread_of(gains), true) : "-") << " | "
        << group.front()->dir << " |\n";
   }
   if (any) split_table(order, groups, md);
