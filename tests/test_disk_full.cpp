@@ -81,6 +81,10 @@ TEST(DiskFull, EveryWriterFailsCleanlyAndKeepsTheEarlierOutput) {
       .save(tagger);
   const std::string teacher = shared("fixtures/bert/tiny-sst2-f32");
   const std::string transfer = dir.path("transfer.tsv");
+  std::istringstream imdb(read_file(shared("data/unlabeled/imdb-unsup-sentences.txt")));
+  std::string sentences;
+  for (int i = 0; i < 300 && std::getline(imdb, line); ++i) sentences += line + "\n";
+  const std::string unlabeled = dir.write("unlabeled.txt", sentences);
   const auto augmented = test::run_cli("augment --task sst2 --input " + train + " --output " +
                                        transfer + " --pos-model " + tagger + " --n-iter 4");
   ASSERT_EQ(augmented.exit_code, 0) << augmented.err;
@@ -118,6 +122,12 @@ TEST(DiskFull, EveryWriterFailsCleanlyAndKeepsTheEarlierOutput) {
            " --n-iter 2 --epochs 1 --hidden 16 --fc 16 --threads 1 "
            "--out {OUT}",
        dir.path("distilled"), " --from augment --seed 2", 8},
+      // Unlabeled text alone (--gold-size 0): its collection is the first big write.
+      {"distill unlabeled",
+       "distill --task sst2 --data " + dir.path("data") + " --teacher " + teacher +
+           " --pos-model " + tagger + " --gold-size 0 --unlabeled " + unlabeled +
+           " --epochs 1 --hidden 16 --fc 16 --threads 1 --out {OUT}",
+       dir.path("distilled-unlabeled"), " --from unlabeled --unlabeled-size 250", 8},
   };
   auto with_output = [](std::string args, const std::string& output) {
     args.replace(args.find("{OUT}"), 5, output);
@@ -131,7 +141,10 @@ TEST(DiskFull, EveryWriterFailsCleanlyAndKeepsTheEarlierOutput) {
     expect_one_error_line(failed.err);
     EXPECT_NE(failed.err.find("error: " + dir.path("")), std::string::npos) << failed.err;
     EXPECT_NE(failed.err.find("File too large"), std::string::npos) << failed.err;
-    if (c.name == "distill") {
+    if (c.name == "distill unlabeled") {
+      EXPECT_FALSE(fs::exists(c.output + "/unlabeled.tsv"));
+      EXPECT_FALSE(fs::exists(c.output + "/manifest.json"));
+    } else if (c.name == "distill") {
       EXPECT_FALSE(fs::exists(c.output + "/transfer.tsv"));
       EXPECT_FALSE(fs::exists(c.output + "/manifest.json"));
     } else if (c.name == "split") {

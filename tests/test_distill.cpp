@@ -15,6 +15,7 @@
 #include <sstream>
 #include <thread>
 
+#include "data/dataset.h"
 #include "pipeline/report.h"
 #include "pos/conllu.h"
 #include "pos/tagger.h"
@@ -41,6 +42,21 @@ void write_distill_inputs(const test::TempDir& dir, int rows) {
   PosTagger::train(read_conllu(shared("data/pos/UD_English-EWT/en_ewt-ud-dev.conllu")),
                    TaggerTrainOptions{1})
       .save(dir.path("tagger.pos"));
+}
+
+// dir/unlabeled.txt: the first `rows` IMDB sentences, then the first dev sentence, a repeat and
+// a blank line (one dev text, one repeat and one blank row to drop or skip).
+std::string write_unlabeled(const test::TempDir& dir, int rows) {
+  std::istringstream in(read_file(shared("data/unlabeled/imdb-unsup-sentences.txt")));
+  std::string line, text, first;
+  for (int i = 0; i < rows && std::getline(in, line); ++i) {
+    text += line + "\n";
+    if (i == 0) first = line;
+  }
+  std::istringstream dev(read_file(shared("data/glue/SST-2/dev.tsv")));
+  std::getline(dev, line);
+  std::getline(dev, line);
+  return dir.write("unlabeled.txt", text + line.substr(0, line.find('\t')) + "\n" + first + "\n\n");
 }
 
 TEST(Distill, ResumesAfterBeingKilledDuringLabeling) {
@@ -236,9 +252,10 @@ std::vector<std::string> files_under(const std::string& dir) {
 TEST(Distill, KilledAtTenRandomMomentsFinishesWithTheArtifactsOfAnUninterruptedRun) {
   test::TempDir dir;
   write_distill_inputs(dir, 150);
+  const std::string unlabeled = write_unlabeled(dir, 300);
   const std::string common = "distill --task sst2 --data " + dir.path("data") + " --teacher " +
                              shared("fixtures/bert/tiny-sst2-f32") + " --pos-model " +
-                             dir.path("tagger.pos") +
+                             dir.path("tagger.pos") + " --unlabeled " + unlabeled +
                              " --n-iter 3 --label-chunk-rows 40 --label-batch 8 --epochs 2 "
                              "--hidden 16 --fc 16 --threads 1 --out ";
   const std::string reference = dir.path("reference"), out = dir.path("run");
@@ -247,9 +264,10 @@ TEST(Distill, KilledAtTenRandomMomentsFinishesWithTheArtifactsOfAnUninterruptedR
   const auto manifest = nlohmann::json::parse(read_file(reference + "/manifest.json"));
 
   std::mt19937 rng(17);
-  const std::vector<std::string> stages = {"augment", "label", "student", "baseline", "report"};
+  const std::vector<std::string> stages = {"augment", "label",    "unlabeled", "join",
+                                           "student", "baseline", "report"};
   std::vector<std::string> interrupted;
-  for (int kill_number = 0; kill_number < 10; ++kill_number) {
+  for (size_t kill_number = 0; kill_number < 2 * stages.size(); ++kill_number) {
     const std::vector<std::string> done = finished_stages(out);
     // Two kills planned inside each stage; a stage an earlier kill let finish is skipped by
     // the rerun, so the kill goes to the first stage still to run (waiting for a stage that
@@ -310,12 +328,13 @@ TEST(Distill, KilledAtTenRandomMomentsFinishesWithTheArtifactsOfAnUninterruptedR
   for (const auto& stage : interrupted) trace += stage + " ";
   std::printf("killed in: %s\n", trace.c_str());
   // A kill can come after its run has ended (a short stage, a busy machine): most must land.
-  EXPECT_GE(interrupted.size(), 6u) << trace;
+  EXPECT_GE(interrupted.size(), 8u) << trace;
 
   // The same files, and the same bytes wherever the stage is deterministic (all but the
   // report's timings and the configs' epoch times).
   EXPECT_EQ(files_under(out), files_under(reference));
-  for (const char* f : {"transfer.tsv", "transfer.labeled.tsv", "student/model.safetensors",
+  for (const char* f : {"transfer.tsv", "transfer.labeled.tsv", "unlabeled.tsv",
+                        "unlabeled.labeled.tsv", "train.labeled.tsv", "student/model.safetensors",
                         "student/vocab.txt", "baseline/model.safetensors", "baseline/vocab.txt"}) {
     EXPECT_TRUE(read_file(out + "/" + f) == read_file(reference + "/" + f)) << f;
   }
@@ -323,6 +342,133 @@ TEST(Distill, KilledAtTenRandomMomentsFinishesWithTheArtifactsOfAnUninterruptedR
   const auto b = nlohmann::json::parse(read_file(reference + "/report.json"));
   for (size_t m = 0; m < 3; ++m)
     EXPECT_EQ(a["models"][m]["metrics"], b["models"][m]["metrics"]) << m;
+}
+
+// issue 32: a gold sample, the rest of train and a file of unlabeled text, labeled by the
+// teacher and joined; the report says what each model saw; the unlabeled labels serve another
+// gold size (--gold-size 0: the teacher's labels alone, no undistilled student).
+TEST(Distill, UnlabeledTextAndAGoldSampleJoinTheTransferSet) {
+  test::TempDir dir;
+  write_distill_inputs(dir, 150);
+  fs::copy(shared("data/glue/SST-2/test.tsv"), dir.path("data/test.tsv"));
+  const std::string unlabeled = write_unlabeled(dir, 200);
+  const std::string common = "distill --task sst2 --data " + dir.path("data") + " --teacher " +
+                             shared("fixtures/bert/tiny-sst2-f32") + " --pos-model " +
+                             dir.path("tagger.pos") + " --unlabeled " + unlabeled +
+                             " --unlabeled-rest --n-iter 2 --epochs 1 --hidden 16 --fc 16 "
+                             "--threads 1 --teacher-trained-on 'SST-2 train' ";
+  const std::string out = dir.path("g40");
+  const auto run = run_cli(common + "--gold-size 40 --out " + out);
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  const auto manifest = nlohmann::json::parse(read_file(out + "/manifest.json"));
+  for (const char* stage : {"gold", "augment", "label", "unlabeled", "join", "student", "baseline"})
+    EXPECT_TRUE(manifest.contains(stage)) << stage;
+
+  TaskSpec task = parse_task("sst2");
+  EXPECT_EQ(read_dataset(out + "/gold.tsv", task).examples.size(), 40u);
+  const auto record = nlohmann::json::parse(read_file(out + "/unlabeled.json"));
+  ASSERT_EQ(record["sources"].size(), 2u);
+  const auto& rest = record["sources"][0];  // train.tsv, first
+  EXPECT_EQ(rest["texts"], 150);
+  EXPECT_EQ(rest["layout"], "delimited");
+  const auto& file = record["sources"][1];
+  EXPECT_EQ(file["layout"], "plain");
+  EXPECT_EQ(file["texts"], 202);
+  EXPECT_EQ(file["blank"], 1);
+  EXPECT_GE(file["held_out"].get<int>(), 1);  // the dev sentence
+  EXPECT_GE(file["duplicates"].get<int>(), 1);
+  const size_t dropped_as_gold =
+      nlohmann::json::parse(read_file(out + "/join.json"))["dropped_as_gold"].get<size_t>();
+  EXPECT_EQ(dropped_as_gold, 40u);  // each gold text was in train.tsv, the first source
+  ReadOptions options;
+  options.labels_required = false;
+  const size_t transfer =
+      read_dataset(out + "/transfer.labeled.tsv", task, options).examples.size();
+  const size_t labeled =
+      read_dataset(out + "/unlabeled.labeled.tsv", task, options).examples.size();
+  const auto joined = read_dataset(out + "/train.labeled.tsv", task, options);
+  EXPECT_EQ(joined.examples.size(), transfer + labeled - dropped_as_gold);
+  EXPECT_TRUE(joined.has_logits);
+  size_t gold_rows = 0;
+  for (const auto& e : joined.examples) gold_rows += e.label >= 0;
+  EXPECT_EQ(gold_rows, 40u);  // the rest of train came in without its labels
+
+  const std::string md = read_file(out + "/report.md");
+  EXPECT_NE(md.find("## What each model saw"), std::string::npos) << md;
+  EXPECT_NE(md.find("trained on SST-2 train"), std::string::npos) << md;
+  EXPECT_NE(md.find("40 gold rows (a label-stratified sample"), std::string::npos) << md;
+  EXPECT_NE(md.find("40 dropped as equal to a gold row"), std::string::npos) << md;
+  EXPECT_NE(md.find("Undistilled student: the same 40 gold rows alone"), std::string::npos) << md;
+  EXPECT_NE(md.find("chosen on dev"), std::string::npos) << md;
+
+  // Another gold size takes the labeled unlabeled text: no relabeling.
+  const std::string zero = dir.path("g0");
+  const auto again = run_cli(common + "--gold-size 0 --transfer-from " + out + " --out " + zero);
+  ASSERT_EQ(again.exit_code, 0) << again.err;
+  EXPECT_NE(again.err.find("stage unlabeled: taken from"), std::string::npos) << again.err;
+  EXPECT_NE(again.err.find("stage unlabeled: up to date, skipped"), std::string::npos) << again.err;
+  EXPECT_FALSE(fs::exists(zero + "/baseline"));
+  EXPECT_FALSE(fs::exists(zero + "/transfer.labeled.tsv"));
+  const auto report = nlohmann::json::parse(read_file(zero + "/report.json"));
+  EXPECT_EQ(report["models"].size(), 2u);
+  EXPECT_EQ(report["data"]["gold_rows"], 0);
+  EXPECT_EQ(read_dataset(zero + "/train.labeled.tsv", task, options).examples.size(), labeled);
+  EXPECT_NE(read_file(zero + "/report.md").find("none (no gold labels to train it on)"),
+            std::string::npos);
+
+  // The two sizes make a learning curve: each size's row, gold-only undefined at 0.
+  const auto curve = run_cli("report --runs " + out + " " + zero + " --out " + dir.path("c.md"));
+  ASSERT_EQ(curve.exit_code, 0) << curve.err;
+  const std::string table = read_file(dir.path("c.md"));
+  EXPECT_NE(table.find("Learning curve"), std::string::npos) << table;
+  EXPECT_NE(table.find("augmented gold + rest of train + unlabeled.txt | 40 | 1 |"),
+            std::string::npos)
+      << table;
+  EXPECT_NE(table.find(" | 0 | 1 | "), std::string::npos) << table;
+  EXPECT_NE(table.find("| undefined |"), std::string::npos) << table;
+  if (std::system("command -v gnuplot > /dev/null 2>&1") == 0) {
+    EXPECT_TRUE(fs::exists(dir.path("c.png")));
+    EXPECT_NE(table.find("![learning curve](c.png)"), std::string::npos) << table;
+  }
+}
+
+TEST(Distill, BadGoldSizesAndUnlabeledFilesAreRefusedBeforeAnyWork) {
+  test::TempDir dir;
+  write_distill_inputs(dir, 150);
+  const std::string common = "distill --task sst2 --data " + dir.path("data") + " --teacher " +
+                             shared("fixtures/bert/tiny-sst2-f32") + " --pos-model " +
+                             dir.path("tagger.pos") + " --out " + dir.path("out") + " ";
+  auto last_line = [](const std::string& err) {
+    std::string text = err.substr(0, err.find_last_not_of('\n') + 1);
+    return text.substr(text.rfind('\n') + 1);
+  };
+  auto result = run_cli(common + "--gold-size 151");
+  EXPECT_NE(result.exit_code, 0);
+  EXPECT_NE(
+      last_line(result.err).find("train.tsv: --gold-size 151 is more than its 150 labeled rows"),
+      std::string::npos)
+      << result.err;
+  result = run_cli(common + "--gold-size 0");
+  EXPECT_NE(result.exit_code, 0);
+  EXPECT_NE(result.err.find("--gold-size 0 leaves the students nothing to learn from"),
+            std::string::npos)
+      << result.err;
+  result = run_cli(common + "--unlabeled " + dir.path("nothing.txt"));
+  EXPECT_NE(result.exit_code, 0);
+  EXPECT_NE(result.err.find("nothing.txt: no such file (--unlabeled)"), std::string::npos)
+      << result.err;
+  result = run_cli(common + "--gold-size many");
+  EXPECT_NE(result.exit_code, 0);
+  EXPECT_NE(result.err.find("--gold-size: expected a number of rows or 'all'"), std::string::npos)
+      << result.err;
+  EXPECT_FALSE(fs::exists(dir.path("out")));
+  // An empty unlabeled file: one error naming it, nothing of the stage written.
+  const std::string empty = dir.write("empty.txt", "");
+  result = run_cli(common + "--gold-size 20 --n-iter 1 --unlabeled " + empty);
+  EXPECT_NE(result.exit_code, 0);
+  EXPECT_NE(last_line(result.err).find("empty.txt: empty file"), std::string::npos) << result.err;
+  EXPECT_FALSE(fs::exists(dir.path("out/unlabeled.tsv")));
+  EXPECT_FALSE(fs::exists(dir.path("out/unlabeled.labeled.tsv")));
 }
 
 // issue 17: a second distill on a directory in use stops with one clear error.

@@ -256,6 +256,51 @@ TEST(TeacherLabel, BadInputIsOneClearError) {
     EXPECT_FALSE(fs::exists(dir.path(o))) << o;
 }
 
+// issue 32: files without labels, read through a task that names no label column; the label
+// names come from the teacher, and a label it cannot produce is an error naming it.
+TEST(TeacherLabel, FilesWithoutALabelColumnTakeTheTeachersLabels) {
+  test::TempDir dir;
+  const std::string pairs =
+      dir.write("pairs.tsv", "q1\tq2\nA man is eating.\tA person eats.\nIs it red?\tIt is blue.\n");
+  auto result = run_cli("teacher label --model " + shared("fixtures/bert/small-nli-f16") +
+                        " --task tsv:text_a=q1,text_b=q2 --input " + pairs + " --output " +
+                        dir.path("pairs.out.tsv") + " --threads 1");
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  auto out = lines_of(read_file(dir.path("pairs.out.tsv")));
+  ASSERT_EQ(out.size(), 3u);
+  EXPECT_EQ(out[0], "q1\tq2\tlabel\tlogit_0\tlogit_1\tlogit_2");
+  EXPECT_EQ(out[1].rfind("A man is eating.\tA person eats.\t\t", 0), 0u) << out[1];
+
+  const std::string single = dir.write("single.tsv", "sentence\nfine\nawful\n");
+  result = run_cli("teacher label --model " + shared("fixtures/bert/tiny-sst2-f32") +
+                   " --task tsv:text_a=sentence --input " + single + " --output " +
+                   dir.path("single.out.tsv") + " --threads 1");
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_EQ(lines_of(read_file(dir.path("single.out.tsv")))[0],
+            "sentence\tlabel\tlogit_0\tlogit_1");
+
+  // A placeholder in the label column: "0" is a label the teacher has, so it stays; "x" is not.
+  const std::string zero = dir.write("zero.tsv", "sentence\tlabel\nfine\t0\nawful\t0\n");
+  result = run_cli("teacher label --model " + shared("fixtures/bert/tiny-sst2-f32") +
+                   " --task tsv:text_a=sentence,label=label --input " + zero + " --output " +
+                   dir.path("zero.out.tsv") + " --threads 1");
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  const std::string x = dir.write("x.tsv", "sentence\tlabel\nfine\tx\n");
+  result = run_cli("teacher label --model " + shared("fixtures/bert/tiny-sst2-f32") +
+                   " --task tsv:text_a=sentence,label=label --input " + x + " --output " +
+                   dir.path("x.out.tsv") + " --threads 1");
+  EXPECT_NE(result.exit_code, 0);
+  EXPECT_NE(result.err.find("x.tsv:2: unknown label 'x' (expected one of: 0, 1)"),
+            std::string::npos)
+      << result.err;
+  EXPECT_FALSE(fs::exists(dir.path("x.out.tsv")));
+  // A command that needs gold labels says so of a task without a label column.
+  result = run_cli("student train --task tsv:text_a=sentence --train " + single + " --dev " +
+                   single + " --out " + dir.path("student"));
+  EXPECT_NE(result.exit_code, 0);
+  EXPECT_NE(result.err.find("names no label column"), std::string::npos) << result.err;
+}
+
 // Past the model's 512 position embeddings a --max-length would index out of range: examples
 // are cut to 512 WordPiece ids instead, with a warning.
 TEST(TeacherLabel, MaxLengthBeyondThePositionEmbeddingsIsCutToThem) {

@@ -5,6 +5,7 @@
 #include "cli/common.h"
 #include "pipeline/distill.h"
 #include "util/atomic_file.h"
+#include "util/error.h"
 
 namespace b2b::cli {
 
@@ -13,7 +14,7 @@ namespace {
 struct Flags {
   TaskFlags task;
   int threads = 0, n_iter = -1;
-  std::string device = "cpu";
+  std::string device = "cpu", gold_size = "all";
   DistillSpec spec;
 };
 
@@ -23,6 +24,16 @@ void run(Flags f, const std::string& command) {
   f.spec.threads =
       f.threads > 0 ? f.threads : static_cast<int>(std::thread::hardware_concurrency());
   f.spec.augment.n_iter = f.n_iter;
+  if (f.gold_size != "all") {
+    try {
+      size_t used = 0;
+      const long long n = std::stoll(f.gold_size, &used);
+      if (used != f.gold_size.size() || n < 0) throw std::invalid_argument("negative");
+      f.spec.gold_size = n;
+    } catch (const std::exception&) {
+      throw Error("--gold-size: expected a number of rows or 'all', got '" + f.gold_size + "'");
+    }
+  }
   f.spec.label.device = parse_device(f.device);
   f.spec.command = command;
   if (!run_distill(f.spec)) return;
@@ -48,7 +59,8 @@ void add_distill_command(CLI::App& app, const std::string& command_line) {
                   "take the POS model and labeled transfer set of this distill directory "
                   "(stages whose settings differ here rerun)");
   cmd->add_option("--from", s.from,
-                  "redo from this stage on: pos, augment, label, student, baseline, report");
+                  "redo from this stage on: pos, gold, augment, label, unlabeled, join, student, "
+                  "baseline, report");
   cmd->add_option("--stop-after", s.stop_after,
                   "stop once this stage is done (e.g. label on a GPU host, train elsewhere)");
   cmd->add_flag(
@@ -61,6 +73,24 @@ void add_distill_command(CLI::App& app, const std::string& command_line) {
                   "rows of the transfer set to label: every original row and a sample of the "
                   "augmented ones (the training set's size = the originals alone; 0 = all)")
       ->capture_default_str();
+  cmd->add_option("--gold-size", flags->gold_size,
+                  "gold rows the students see: a label-stratified sample of train.tsv (seeded "
+                  "by --seed); 0 = the teacher's labels alone (no undistilled student)")
+      ->capture_default_str();
+  cmd->add_option("--unlabeled", s.unlabeled,
+                  "texts without labels for the teacher to label, added to the transfer set "
+                  "(repeatable). A file whose first line names the task's text column(s) is "
+                  "delimited like the task's files (other columns ignored); any other file is "
+                  "one text a line, no header (single-sentence tasks). Texts equal to a dev, "
+                  "test or gold text, or to an earlier one, are dropped (compared tokenized and "
+                  "lower-cased); not augmented");
+  cmd->add_flag("--unlabeled-rest", s.unlabeled_rest,
+                "add the rows of train.tsv outside the gold sample as unlabeled text");
+  cmd->add_option("--unlabeled-size", s.unlabeled_size,
+                  "label a seeded sample of this many distinct unlabeled texts (0 = all)")
+      ->capture_default_str();
+  cmd->add_option("--teacher-trained-on", s.teacher_trained_on,
+                  "what the teacher was trained on, for the report (e.g. 'SST-2 train')");
   cmd->add_option("--label-batch", s.label.batch)->capture_default_str();
   cmd->add_option("--label-chunk-rows", s.label_chunk_rows, "rows per resumable labeling chunk")
       ->capture_default_str();

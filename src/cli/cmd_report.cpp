@@ -14,7 +14,15 @@ struct Flags {
 };
 
 void run(const Flags& f) {
-  const std::string table = compare_reports(f.runs);
+  // The learning curve's plot goes beside the markdown file: NAME.md -> NAME.png.
+  std::string png;
+  if (!f.out.empty()) {
+    png = f.out;
+    const size_t dot = png.rfind('.');
+    if (dot != std::string::npos && png.find('/', dot) == std::string::npos) png.resize(dot);
+    png += ".png";
+  }
+  const std::string table = compare_reports(f.runs, png);
   if (f.out.empty()) {
     std::fputs(table.c_str(), stdout);
     return;
@@ -30,7 +38,9 @@ void add_report_command(CLI::App& app) {
   auto* cmd = app.add_subcommand(
       "report", "Compare finished distill runs: distilled vs undistilled, one row per run");
   cmd->add_option("--runs", flags->runs, "distill output directories")->required();
-  cmd->add_option("--out", flags->out, "markdown file to write (default: standard output)");
+  cmd->add_option("--out", flags->out,
+                  "markdown file to write (default: standard output); a learning curve over "
+                  "--gold-size is plotted beside it (NAME.png)");
   cmd->final_callback([flags] { run(*flags); });
 }
 

@@ -4,8 +4,10 @@
 #include <cerrno>
 #include <cmath>
 #include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
 #include <set>
-#include <sstream>
 
 #include "util/atomic_file.h"
 #include "util/error.h"
@@ -47,9 +49,15 @@ Columns resolve_columns(const std::vector<std::string>& header, const TaskSpec& 
   };
   columns.text_a = require(task.text_a);
   if (task.is_pair()) columns.text_b = require(task.text_b);
-  columns.label = find_column(header, task.label_column);
+  columns.label = task.label_column.empty() ? -1 : find_column(header, task.label_column);
   if (columns.label < 0) columns.label = find_column(header, "label");  // a transfer set
-  if (columns.label < 0 && options.labels_required) require(task.label_column);
+  if (columns.label < 0 && options.labels_required) {
+    if (task.label_column.empty())
+      fail_file(path, "task " + task.describe() +
+                          " names no label column, and this file needs gold labels (add "
+                          "label=COLUMN to --task)");
+    require(task.label_column);
+  }
   for (int k = 0;; ++k) {
     const int index = find_column(header, "logit_" + std::to_string(k));
     if (index < 0) break;
@@ -102,51 +110,92 @@ void assign_labels(Dataset& data, std::vector<std::string>& raw_labels, std::vec
 
 }  // namespace
 
-Dataset read_dataset(const std::string& path, TaskSpec& task, const ReadOptions& options) {
-  const std::string content = read_text_file(path);
-  Dataset data;
-  data.path = path;
-  std::istringstream in(content);
-  std::string line;
-  if (!read_line(in, line) || line.empty()) fail_file(path, "empty file (expected a header line)");
-  if (!is_valid_utf8(line)) fail_line(path, 1, "invalid UTF-8");
+struct DatasetReader::State {
+  std::ifstream file;
+  Columns columns;
   std::vector<std::string> fields;
-  if (!split_record(line, task.quoting, fields)) fail_line(path, 1, "unterminated quoted field");
-  const Columns columns = resolve_columns(fields, task, options, path);
-  data.has_logits = !columns.logits.empty();
-  if (data.has_logits && !task.labels.empty() && columns.logits.size() != task.labels.size()) {
-    fail_file(path, "has " + std::to_string(columns.logits.size()) + " logit columns but task " +
-                        task.describe() + " has " + std::to_string(task.labels.size()) + " labels");
-  }
+};
 
-  std::vector<std::string> raw_labels;
-  std::vector<size_t> lines;
-  size_t line_number = 1;
-  while (read_line(in, line)) {
-    ++line_number;
+DatasetReader::DatasetReader(const std::string& path, const TaskSpec& task,
+                             const ReadOptions& options)
+    : state_(std::make_unique<State>()), path_(path), task_(task) {
+  state_->file = open_input_file(path);
+  std::string line;
+  if (!read_line(state_->file, line)) fail_file(path, "empty file (expected a header line)");
+  strip_byte_order_mark(line);
+  if (line.empty()) fail_file(path, "empty file (expected a header line)");
+  if (!is_valid_utf8(line)) fail_line(path, 1, "invalid UTF-8");
+  auto& fields = state_->fields;
+  if (!split_record(line, task.quoting, fields)) fail_line(path, 1, "unterminated quoted field");
+  state_->columns = resolve_columns(fields, task, options, path);
+  has_logits_ = !state_->columns.logits.empty();
+  if (has_logits_ && !task.labels.empty() && state_->columns.logits.size() != task.labels.size()) {
+    fail_file(path, "has " + std::to_string(state_->columns.logits.size()) +
+                        " logit columns but task " + task.describe() + " has " +
+                        std::to_string(task.labels.size()) + " labels");
+  }
+  line_ = 1;
+}
+
+DatasetReader::~DatasetReader() = default;
+
+bool DatasetReader::next(Example& example, std::string& raw_label) {
+  std::string line;
+  auto& fields = state_->fields;
+  const Columns& columns = state_->columns;
+  while (read_line(state_->file, line)) {
+    ++line_;
     if (line.empty()) continue;
-    if (!is_valid_utf8(line)) fail_line(path, line_number, "invalid UTF-8");
-    const bool closed = split_record(line, task.quoting, fields);
+    if (!is_valid_utf8(line)) fail_line(path_, line_, "invalid UTF-8");
+    const bool closed = split_record(line, task_.quoting, fields);
     if (!closed || fields.size() != columns.count) {
-      if (task.skip_malformed_rows) {
-        ++data.skipped_malformed;
+      if (task_.skip_malformed_rows) {
+        ++skipped_malformed_;
         continue;
       }
-      fail_line(path, line_number,
+      fail_line(path_, line_,
                 closed ? "expected " + std::to_string(columns.count) +
                              " tab-separated fields, found " + std::to_string(fields.size())
                        : "unterminated quoted field");
     }
-    Example example;
     example.text_a = std::move(fields[columns.text_a]);
-    if (columns.text_b >= 0) example.text_b = std::move(fields[columns.text_b]);
-    for (int index : columns.logits) {
-      example.logits.push_back(parse_logit(fields[index], path, line_number));
-    }
-    raw_labels.push_back(columns.label >= 0 ? fields[columns.label] : std::string());
-    lines.push_back(line_number);
+    example.text_b = columns.text_b >= 0 ? std::move(fields[columns.text_b]) : std::string();
+    example.label = -1;
+    example.logits.clear();
+    for (int index : columns.logits)
+      example.logits.push_back(parse_logit(fields[index], path_, line_));
+    raw_label = columns.label >= 0 ? std::move(fields[columns.label]) : std::string();
+    return true;
+  }
+  if (state_->file.bad()) fail_file(path_, "read error");
+  return false;
+}
+
+int DatasetReader::label_of(const std::string& raw_label) const {
+  if (raw_label.empty()) return -1;
+  const int id = task_.label_id(raw_label);
+  if (id < 0) {
+    fail_line(path_, line_,
+              "unknown label '" + raw_label + "' (expected one of: " + join(task_.labels) + ")");
+  }
+  return id;
+}
+
+Dataset read_dataset(const std::string& path, TaskSpec& task, const ReadOptions& options) {
+  Dataset data;
+  data.path = path;
+  DatasetReader reader(path, task, options);
+  data.has_logits = reader.has_logits();
+  std::vector<std::string> raw_labels;
+  std::vector<size_t> lines;
+  Example example;
+  std::string raw_label;
+  while (reader.next(example, raw_label)) {
+    raw_labels.push_back(std::move(raw_label));
+    lines.push_back(reader.line());
     data.examples.push_back(std::move(example));
   }
+  data.skipped_malformed = reader.skipped_malformed();
   assign_labels(data, raw_labels, lines, task, options);
   if (data.examples.empty()) fail_file(path, "no examples after the header");
   if (data.skipped_malformed > 0) {

@@ -1,6 +1,7 @@
 #pragma once
 // Reading task files (GLUE layouts, generic TSV) and transfer sets (the task's text
 // columns, `label`, `logit_0..logit_{k-1}`) into examples.
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -33,5 +34,31 @@ struct ReadOptions {
 // Throws Error naming the file (and line) for any problem: missing file, empty file,
 // missing columns, wrong field counts, invalid UTF-8, unknown labels, no rows.
 Dataset read_dataset(const std::string& path, TaskSpec& task, const ReadOptions& options = {});
+
+// The same file read a row at a time, for files too large to hold (a transfer set of a million
+// rows): the header checked on construction, each row's fields on next(). The task's label
+// list must be fixed already (no discovery); rows are returned whatever their label, which
+// label_of() turns into an id. Throws as read_dataset does.
+class DatasetReader {
+ public:
+  DatasetReader(const std::string& path, const TaskSpec& task, const ReadOptions& options = {});
+  ~DatasetReader();
+  // The next row's texts and logits, and its label field (empty when none); false at the end.
+  bool next(Example& example, std::string& raw_label);
+  // The label id of the row just read (-1 for an empty field); an unknown name is an error
+  // naming the file and line.
+  int label_of(const std::string& raw_label) const;
+  bool has_logits() const { return has_logits_; }
+  size_t line() const { return line_; }  // of the row just read
+  size_t skipped_malformed() const { return skipped_malformed_; }
+
+ private:
+  struct State;
+  std::unique_ptr<State> state_;
+  std::string path_;
+  TaskSpec task_;
+  bool has_logits_ = false;
+  size_t line_ = 0, skipped_malformed_ = 0;
+};
 
 }  // namespace b2b

@@ -19,6 +19,45 @@ namespace {
 
 enum class Part { kTrain, kDev, kTest };
 
+// The header and the labeled records of `input`, unchanged, with each label's record indices
+// (std::map: labels in a fixed order). Unlabeled or malformed rows cannot be stratified: skipped.
+struct LabeledRecords {
+  std::string header;
+  std::vector<std::string> records;
+  std::map<std::string, std::vector<size_t>> by_label;
+  size_t skipped = 0;
+};
+
+LabeledRecords read_labeled_records(const std::string& input, const TaskSpec& task) {
+  std::istringstream in(read_text_file(input));
+  LabeledRecords out;
+  std::string line;
+  if (!read_line(in, out.header) || out.header.empty())
+    fail_file(input, "empty file (expected a header line)");
+  if (task.label_column.empty())
+    fail_file(input, "task " + task.describe() + " names no label column (add label=COLUMN)");
+  std::vector<std::string> fields;
+  split_record(out.header, task.quoting, fields);
+  const auto label_it = std::find(fields.begin(), fields.end(), task.label_column);
+  if (label_it == fields.end())
+    fail_file(input, "header has no column '" + task.label_column + "'");
+  const size_t label_index = label_it - fields.begin(), columns = fields.size();
+  size_t line_number = 1;
+  while (read_line(in, line)) {
+    ++line_number;
+    if (line.empty()) continue;
+    if (!is_valid_utf8(line)) fail_line(input, line_number, "invalid UTF-8");
+    if (!split_record(line, task.quoting, fields) || fields.size() != columns ||
+        fields[label_index].empty()) {
+      ++out.skipped;
+      continue;
+    }
+    out.by_label[fields[label_index]].push_back(out.records.size());
+    out.records.push_back(line);
+  }
+  return out;
+}
+
 }  // namespace
 
 SplitCounts split_dataset(const std::string& input, const TaskSpec& task,
@@ -27,33 +66,9 @@ SplitCounts split_dataset(const std::string& input, const TaskSpec& task,
       options.dev_ratio + options.test_ratio >= 1) {
     throw Error("split: --dev-ratio and --test-ratio must be >= 0 and sum to less than 1");
   }
-  std::istringstream in(read_text_file(input));
-  std::string header, line;
-  if (!read_line(in, header) || header.empty())
-    fail_file(input, "empty file (expected a header line)");
-  std::vector<std::string> fields;
-  split_record(header, task.quoting, fields);
-  const auto label_it = std::find(fields.begin(), fields.end(), task.label_column);
-  if (label_it == fields.end())
-    fail_file(input, "header has no column '" + task.label_column + "'");
-  const size_t label_index = label_it - fields.begin(), columns = fields.size();
-
+  auto [header, records, by_label, skipped] = read_labeled_records(input, task);
   SplitCounts counts;
-  std::vector<std::string> records;
-  std::map<std::string, std::vector<size_t>> by_label;
-  size_t line_number = 1;
-  while (read_line(in, line)) {
-    ++line_number;
-    if (line.empty()) continue;
-    if (!is_valid_utf8(line)) fail_line(input, line_number, "invalid UTF-8");
-    if (!split_record(line, task.quoting, fields) || fields.size() != columns ||
-        fields[label_index].empty()) {
-      ++counts.skipped;  // unlabeled or malformed rows cannot be stratified
-      continue;
-    }
-    by_label[fields[label_index]].push_back(records.size());
-    records.push_back(line);
-  }
+  counts.skipped = skipped;
   if (records.empty()) fail_file(input, "no labeled rows to split");
 
   std::vector<Part> part(records.size(), Part::kTrain);
@@ -81,6 +96,46 @@ SplitCounts split_dataset(const std::string& input, const TaskSpec& task,
   for (AtomicFile* f : {&train, &dev, &test}) f->close();  // all written before any is renamed
   for (AtomicFile* f : {&train, &dev, &test}) f->commit();
   return counts;
+}
+
+GoldSample sample_gold_rows(const std::string& input, const TaskSpec& task,
+                            const std::string& output, size_t rows, uint64_t seed) {
+  auto [header, records, by_label, skipped] = read_labeled_records(input, task);
+  if (rows > records.size()) {
+    fail_file(input, "--gold-size " + std::to_string(rows) + " is more than its " +
+                         std::to_string(records.size()) + " labeled rows");
+  }
+  // Each label's share of `rows` by largest remainder (ties to the label first in name order),
+  // so the sample keeps the training set's label proportions and sums to `rows` exactly.
+  std::vector<std::pair<std::string, size_t>> quota;
+  std::vector<std::pair<double, size_t>> remainders;
+  size_t given = 0;
+  for (const auto& [label, indices] : by_label) {
+    const double exact = static_cast<double>(rows) * indices.size() / records.size();
+    quota.emplace_back(label, static_cast<size_t>(exact));
+    given += quota.back().second;
+    remainders.emplace_back(-(exact - quota.back().second), quota.size() - 1);
+  }
+  std::stable_sort(remainders.begin(), remainders.end());
+  for (size_t i = 0; given < rows; ++i, ++given) ++quota[remainders[i].second].second;
+  std::vector<bool> keep(records.size(), false);
+  std::mt19937_64 rng(seed);
+  GoldSample sample;
+  sample.labeled = records.size();
+  size_t q = 0;
+  for (auto& [label, indices] : by_label) {
+    seeded_shuffle(indices, rng);
+    for (size_t i = 0; i < quota[q].second; ++i) keep[indices[i]] = true;
+    sample.per_label[label] = quota[q++].second;
+  }
+  AtomicFile out(output);
+  out.stream() << header << '\n';
+  for (size_t i = 0; i < records.size(); ++i) {
+    if (keep[i]) out.stream() << records[i] << '\n';
+  }
+  out.commit();
+  sample.rows = rows;
+  return sample;
 }
 
 }  // namespace b2b

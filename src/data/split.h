@@ -1,6 +1,7 @@
 #pragma once
 // Deterministic, label-stratified train/dev/test split for datasets that ship without one.
 #include <cstdint>
+#include <map>
 #include <string>
 
 #include "data/task.h"
@@ -21,5 +22,17 @@ struct SplitCounts {
 // their original order. Each label's rows are shuffled with the seed and cut by the ratios.
 SplitCounts split_dataset(const std::string& input, const TaskSpec& task,
                           const std::string& out_dir, const SplitOptions& options);
+
+struct GoldSample {
+  size_t rows = 0, labeled = 0;             // rows kept, of the labeled rows read
+  std::map<std::string, size_t> per_label;  // rows kept by label name
+};
+
+// `distill --gold-size`: a label-stratified, seeded sample of `rows` labeled rows of `input`
+// (each label its share of `rows`, by largest remainder), written to `output` atomically with
+// the header and records unchanged, in their original order. Throws Error naming the file when
+// `rows` exceeds the labeled rows.
+GoldSample sample_gold_rows(const std::string& input, const TaskSpec& task,
+                            const std::string& output, size_t rows, uint64_t seed);
 
 }  // namespace b2b

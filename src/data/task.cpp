@@ -17,7 +17,7 @@ std::string TaskSpec::describe() const {
   if (name != "tsv") return name;
   std::string spec = "tsv:text_a=" + text_a;
   if (is_pair()) spec += ",text_b=" + text_b;
-  spec += ",label=" + label_column;
+  if (!label_column.empty()) spec += ",label=" + label_column;
   if (!labels.empty()) {
     spec += ",labels=";
     for (size_t i = 0; i < labels.size(); ++i) spec += (i ? "|" : "") + labels[i];
@@ -55,9 +55,9 @@ TaskSpec parse_generic(const std::string& spec, Quoting quoting) {
       throw Error("--task: unknown key '" + key + "' (expected text_a, text_b, label, labels)");
     }
   }
-  if (task.text_a.empty() || task.label_column.empty()) {
-    throw Error("--task: a tsv task needs text_a=COLUMN and label=COLUMN");
-  }
+  // label= may be left out for files without labels (unlabeled text, `teacher label`,
+  // `predict`); a command that needs gold labels says so when it reads them.
+  if (task.text_a.empty()) throw Error("--task: a tsv task needs text_a=COLUMN");
   return task;
 }
 

@@ -22,12 +22,30 @@ const std::vector<Word> kDeterminers = {{"the", "DT"}, {"this", "DT"}, {"that", 
 const std::vector<Word> kNouns = {
     {"movie", "NN"},  {"film", "NN"},       {"plot", "NN"},  {"cast", "NN"},   {"script", "NN"},
     {"ending", "NN"}, {"soundtrack", "NN"}, {"story", "NN"}, {"acting", "NN"}, {"director", "NN"}};
-const std::vector<Word> kPositive = {{"good", "JJ"},   {"great", "JJ"},     {"wonderful", "JJ"},
-                                     {"moving", "JJ"}, {"brilliant", "JJ"}, {"charming", "JJ"},
-                                     {"funny", "JJ"},  {"fresh", "JJ"}};
-const std::vector<Word> kNegative = {{"bad", "JJ"},    {"awful", "JJ"},  {"dull", "JJ"},
-                                     {"boring", "JJ"}, {"clumsy", "JJ"}, {"tedious", "JJ"},
-                                     {"weak", "JJ"},   {"stale", "JJ"}};
+// Forty adjectives of each polarity: a few hundred gold sentences cannot show a student every
+// one, while the teacher, trained on thousands, has seen them all (the demo's point).
+const std::vector<Word> kPositive = {
+    {"good", "JJ"},      {"great", "JJ"},    {"wonderful", "JJ"},  {"moving", "JJ"},
+    {"brilliant", "JJ"}, {"charming", "JJ"}, {"funny", "JJ"},      {"fresh", "JJ"},
+    {"superb", "JJ"},    {"lovely", "JJ"},   {"clever", "JJ"},     {"witty", "JJ"},
+    {"gripping", "JJ"},  {"stunning", "JJ"}, {"delightful", "JJ"}, {"touching", "JJ"},
+    {"vivid", "JJ"},     {"smart", "JJ"},    {"elegant", "JJ"},    {"thrilling", "JJ"},
+    {"tender", "JJ"},    {"bold", "JJ"},     {"rich", "JJ"},       {"warm", "JJ"},
+    {"inventive", "JJ"}, {"joyful", "JJ"},   {"sharp", "JJ"},      {"poignant", "JJ"},
+    {"graceful", "JJ"},  {"haunting", "JJ"}, {"sublime", "JJ"},    {"dazzling", "JJ"},
+    {"heartfelt", "JJ"}, {"engaging", "JJ"}, {"riveting", "JJ"},   {"playful", "JJ"},
+    {"radiant", "JJ"},   {"powerful", "JJ"}, {"nimble", "JJ"},     {"masterful", "JJ"}};
+const std::vector<Word> kNegative = {
+    {"bad", "JJ"},       {"awful", "JJ"},    {"dull", "JJ"},      {"boring", "JJ"},
+    {"clumsy", "JJ"},    {"tedious", "JJ"},  {"weak", "JJ"},      {"stale", "JJ"},
+    {"bland", "JJ"},     {"messy", "JJ"},    {"flat", "JJ"},      {"lazy", "JJ"},
+    {"shallow", "JJ"},   {"hollow", "JJ"},   {"sloppy", "JJ"},    {"dreary", "JJ"},
+    {"tired", "JJ"},     {"silly", "JJ"},    {"pointless", "JJ"}, {"sluggish", "JJ"},
+    {"lifeless", "JJ"},  {"muddled", "JJ"},  {"trite", "JJ"},     {"forced", "JJ"},
+    {"grating", "JJ"},   {"murky", "JJ"},    {"plodding", "JJ"},  {"tiresome", "JJ"},
+    {"hackneyed", "JJ"}, {"limp", "JJ"},     {"empty", "JJ"},     {"cheap", "JJ"},
+    {"inert", "JJ"},     {"listless", "JJ"}, {"leaden", "JJ"},    {"stilted", "JJ"},
+    {"bloated", "JJ"},   {"vapid", "JJ"},    {"dismal", "JJ"},    {"clunky", "JJ"}};
 const std::vector<Word> kIntensifiers = {
     {"very", "RB"}, {"really", "RB"}, {"truly", "RB"}, {"quite", "RB"}};
 const std::vector<Word> kVerbs = {{"is", "VBZ"}, {"was", "VBD"}, {"seems", "VBZ"}, {"felt", "VBD"}};
@@ -153,6 +171,13 @@ void write_teacher_config(const std::string& dir) {
   write_file_atomic(dir + "/config.json", bert_config_to_json(config).dump(2) + "\n");
 }
 
+// Text without labels, one sentence a line: what a user's own traffic would be.
+void write_unlabeled(const std::string& path, Generator& generator, size_t n) {
+  std::ostringstream out;
+  for (size_t i = 0; i < n; ++i) out << text_of(generator.next()) << "\n";
+  write_file_atomic(path, out.str());
+}
+
 }  // namespace
 
 void write_synthetic_task(const std::string& dir, const SyntheticTaskOptions& options) {
@@ -160,6 +185,7 @@ void write_synthetic_task(const std::string& dir, const SyntheticTaskOptions& op
   Generator generator(options.seed);
   write_split(dir + "/data/train.tsv", generator, options.train);
   write_split(dir + "/data/dev.tsv", generator, options.dev);
+  write_unlabeled(dir + "/data/unlabeled.txt", generator, options.unlabeled);
   write_treebank(dir + "/treebank.conllu", generator, options.treebank);
   write_teacher_config(dir + "/teacher-config");
 }

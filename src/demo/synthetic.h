@@ -9,12 +9,12 @@
 namespace b2b {
 
 struct SyntheticTaskOptions {
-  size_t train = 3000, dev = 500, treebank = 1500;
+  size_t train = 3000, dev = 500, treebank = 1500, unlabeled = 10000;
   uint64_t seed = 1;
 };
 
-// Writes dir/data/{train,dev}.tsv (SST-2 layout), dir/treebank.conllu and
-// dir/teacher-config/{config.json,vocab.txt}.
+// Writes dir/data/{train,dev}.tsv (SST-2 layout), dir/data/unlabeled.txt (sentences without
+// labels, one a line), dir/treebank.conllu and dir/teacher-config/{config.json,vocab.txt}.
 void write_synthetic_task(const std::string& dir, const SyntheticTaskOptions& options);
 
 }  // namespace b2b

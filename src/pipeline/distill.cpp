@@ -9,7 +9,9 @@
 #include <sstream>
 
 #include "augment/transfer_set.h"
+#include "data/split.h"
 #include "data/transfer_set.h"
+#include "data/unlabeled.h"
 #include "io/delimited.h"
 #include "pipeline/manifest.h"
 #include "pipeline/report.h"
@@ -26,8 +28,8 @@ namespace b2b {
 namespace fs = std::filesystem;
 
 const std::vector<std::string>& distill_stages() {
-  static const std::vector<std::string> stages = {"pos",     "augment",  "label",
-                                                  "student", "baseline", "report"};
+  static const std::vector<std::string> stages = {
+      "pos", "gold", "augment", "label", "unlabeled", "join", "student", "baseline", "report"};
   return stages;
 }
 
@@ -90,6 +92,40 @@ void match_student_steps(StudentRunSpec& baseline, size_t transfer_rows, size_t 
   baseline.options.patience = scaled(baseline.options.patience);
 }
 
+// What each model saw, for the report: the gold rows (all of train or a sample), the augmented
+// rows, the unlabeled rows by source with what was dropped, the teacher as far as known, and
+// the undistilled student's budget.
+nlohmann::json training_data_record(const DistillSpec& spec, const std::string& train,
+                                    const std::string& gold, const std::string& labeled,
+                                    const std::string& unlabeled_record,
+                                    const std::string& join_record, size_t transfer_rows,
+                                    const StudentRunSpec* baseline) {
+  nlohmann::json data = {{"train", train},
+                         {"transfer_rows", transfer_rows},
+                         {"teacher", spec.teacher_dir},
+                         {"teacher_trained_on", spec.teacher_trained_on},
+                         {"setting", spec.setting},
+                         {"epoch_chosen_on", "dev"}};
+  const size_t gold_rows = gold.empty() ? 0 : count_rows(gold);
+  data["gold_rows"] = gold_rows;
+  data["gold_size"] = spec.gold_size;
+  data["gold_seed"] = spec.augment.seed;
+  const size_t labeled_rows = labeled.empty() ? 0 : count_rows(labeled);
+  data["augmented_rows"] = labeled_rows > gold_rows ? labeled_rows - gold_rows : 0;
+  if (!unlabeled_record.empty()) {
+    data["unlabeled"] = nlohmann::json::parse(read_file(unlabeled_record));
+    data["unlabeled"]["dropped_as_gold"] =
+        nlohmann::json::parse(read_file(join_record)).value("dropped_as_gold", size_t{0});
+    data["unlabeled"]["rest_of_train"] = spec.unlabeled_rest;
+  }
+  if (baseline) {
+    data["baseline"] = {{"rows", gold_rows},
+                        {"epochs", baseline->options.epochs},
+                        {"patience", baseline->options.patience}};
+  }
+  return data;
+}
+
 }  // namespace
 
 bool run_distill(DistillSpec spec) {
@@ -97,8 +133,9 @@ bool run_distill(DistillSpec spec) {
   for (const auto& [flag, stage] :
        {std::pair{"--from", spec.from}, {"--stop-after", spec.stop_after}}) {
     if (!stage.empty() && std::find(stages.begin(), stages.end(), stage) == stages.end()) {
-      throw Error(std::string(flag) + ": unknown stage '" + stage +
-                  "' (pos, augment, label, student, baseline, report)");
+      std::string names;
+      for (const auto& name : stages) names += (names.empty() ? "" : ", ") + name;
+      throw Error(std::string(flag) + ": unknown stage '" + stage + "' (" + names + ")");
     }
   }
   if (spec.pos_model.empty() && spec.conllu.empty())
@@ -128,6 +165,31 @@ bool run_distill(DistillSpec spec) {
     options.discover_labels = true;
     read_dataset(train, spec.task, options);
   }
+  // Gold rows and unlabeled text, checked before any work.
+  const bool has_unlabeled = !spec.unlabeled.empty() || spec.unlabeled_rest;
+  const bool has_gold = spec.gold_size != 0, all_gold = spec.gold_size < 0;
+  if (spec.gold_size < -1) throw Error("--gold-size must be at least 0");
+  if (!has_gold && !has_unlabeled)
+    throw Error(
+        "--gold-size 0 leaves the students nothing to learn from: give --unlabeled FILE or "
+        "--unlabeled-rest");
+  if (spec.unlabeled_size > 0 && !has_unlabeled)
+    throw Error("--unlabeled-size needs --unlabeled FILE or --unlabeled-rest");
+  for (const auto& f : spec.unlabeled) {
+    std::error_code ec;
+    if (!fs::is_regular_file(f, ec)) fail_file(f, "no such file (--unlabeled)");
+  }
+  if (spec.gold_size > 0) {
+    TaskSpec task = spec.task;
+    const size_t labeled = read_dataset(train, task).examples.size();
+    if (static_cast<size_t>(spec.gold_size) > labeled)
+      fail_file(train, "--gold-size " + std::to_string(spec.gold_size) + " is more than its " +
+                           std::to_string(labeled) + " labeled rows");
+  }
+  // What no unlabeled text may equal: every dev set, and test.tsv when the directory has one.
+  std::vector<std::string> held_out = dev_sets;
+  if (dev_sets.size() > 1 && dev_sets.front() == dev_sets.back()) held_out.pop_back();
+  if (fs::exists(spec.data_dir + "/test.tsv")) held_out.push_back(spec.data_dir + "/test.tsv");
   // The teacher, the students and their settings are checked now, not after the augmentation.
   validate_student_spec(spec.student);
   if (spec.label.batch == 0) throw Error("--label-batch must be positive");
@@ -144,13 +206,16 @@ bool run_distill(DistillSpec spec) {
       throw Error("the transfer set's directory " + spec.transfer_from +
                   " is the output directory itself");
     const std::string source = spec.transfer_from + "/manifest.json";
-    if (!manifest.has("label") && !Manifest(source).has("label"))
+    const Manifest theirs(source);
+    if (!manifest.has("label") && !theirs.has("label") && !manifest.has("unlabeled") &&
+        !theirs.has("unlabeled"))
       fail_file(source,
                 "no finished label stage to take the transfer set from (run distill there, "
                 "e.g. with --stop-after label, first)");
     // Stages this directory has finished already are kept. Each is then checked as usual:
     // other augmentation settings here redo augment and what follows.
-    for (const auto& stage : manifest.adopt(spec.transfer_from, dir, {"pos", "augment", "label"}))
+    for (const auto& stage :
+         manifest.adopt(spec.transfer_from, dir, {"pos", "gold", "augment", "label", "unlabeled"}))
       std::fprintf(stderr, "stage %s: taken from %s\n", stage.c_str(), spec.transfer_from.c_str());
   }
   bool forcing = false;
@@ -177,52 +242,148 @@ bool run_distill(DistillSpec spec) {
   }
   if (stop("pos")) return false;
 
-  const std::string transfer = dir + "/transfer.tsv";
   const auto& a = spec.augment;
-  manifest.run(
-      {"augment",
-       {{"p_mask", a.p_mask},
-        {"p_pos", a.p_pos},
-        {"p_ng", a.p_ng},
-        {"n_iter", a.n_iter},
-        {"seed", a.seed},
-        {"transfer_size", spec.transfer_size}},
-       {train, pos_model},
-       {transfer},
-       [&] {
-         const PosTagger tagger = PosTagger::load(pos_model);
-         const auto summary = augment_file(tagger, spec.task, train, transfer, {a, spec.threads});
-         if (spec.transfer_size > 0)
-           subsample_transfer_set(transfer, summary.originals, spec.transfer_size, a.seed);
-       }},
-      force("augment"));
+  // The gold rows the students see: all of train.tsv, or a stratified sample of it.
+  const std::string gold = all_gold ? train : dir + "/gold.tsv";
+  if (spec.gold_size > 0) {
+    manifest.run({"gold",
+                  {{"gold_size", spec.gold_size}, {"seed", a.seed}},
+                  {train},
+                  {gold},
+                  [&] {
+                    const GoldSample sample =
+                        sample_gold_rows(train, spec.task, gold, spec.gold_size, a.seed);
+                    std::fprintf(stderr, "gold: %zu of %zu labeled rows (stratified, seed %llu)\n",
+                                 sample.rows, sample.labeled,
+                                 static_cast<unsigned long long>(a.seed));
+                  }},
+                 force("gold"));
+  } else {
+    force("gold");
+  }
+  if (stop("gold")) return false;
+
+  const std::string transfer = dir + "/transfer.tsv";
+  const std::string labeled = dir + "/transfer.labeled.tsv";
+  if (has_gold) {
+    manifest.run(
+        {"augment",
+         {{"p_mask", a.p_mask},
+          {"p_pos", a.p_pos},
+          {"p_ng", a.p_ng},
+          {"n_iter", a.n_iter},
+          {"seed", a.seed},
+          {"transfer_size", spec.transfer_size}},
+         {gold, pos_model},
+         {transfer},
+         [&] {
+           const PosTagger tagger = PosTagger::load(pos_model);
+           const auto summary = augment_file(tagger, spec.task, gold, transfer, {a, spec.threads});
+           if (spec.transfer_size > 0)
+             subsample_transfer_set(transfer, summary.originals, spec.transfer_size, a.seed);
+         }},
+        force("augment"));
+  } else {
+    force("augment");
+  }
   if (stop("augment")) return false;
 
-  const std::string labeled = dir + "/transfer.labeled.tsv";
-  manifest.run({"label",
-                {{"batch", spec.label.batch}, {"max_length", spec.label.max_length}},
-                {transfer, spec.teacher_dir},
-                {labeled},
-                [&] {
-                  Teacher teacher = load_teacher(spec.teacher_dir);
-                  prepare_teacher(teacher, spec.label);
-                  LabelOptions options;
-                  options.run = spec.label;
-                  options.model_dir = spec.teacher_dir;
-                  options.chunk_rows = spec.label_chunk_rows;
-                  label_file(teacher, spec.task, transfer, labeled, options);
-                }},
-               force("label"));
+  auto label_into = [&](const std::string& input, const std::string& output) {
+    Teacher teacher = load_teacher(spec.teacher_dir);
+    prepare_teacher(teacher, spec.label);
+    LabelOptions options;
+    options.run = spec.label;
+    options.model_dir = spec.teacher_dir;
+    options.chunk_rows = spec.label_chunk_rows;
+    label_file(teacher, spec.task, input, output, options);
+  };
+  if (has_gold) {
+    manifest.run({"label",
+                  {{"batch", spec.label.batch}, {"max_length", spec.label.max_length}},
+                  {transfer, spec.teacher_dir},
+                  {labeled},
+                  [&] { label_into(transfer, labeled); }},
+                 force("label"));
+  } else {
+    force("label");
+  }
   if (stop("label")) return false;
+
+  // Unlabeled text: collected (held-out texts and repeats dropped, sampled) and labeled apart
+  // from the gold rows, so that one labeling serves every gold size (--transfer-from); the
+  // rows equal to a gold text in use are dropped when the two are joined.
+  const std::string unlabeled = dir + "/unlabeled.tsv",
+                    unlabeled_labeled = dir + "/unlabeled.labeled.tsv",
+                    unlabeled_record = dir + "/unlabeled.json";
+  std::vector<std::string> sources;
+  if (spec.unlabeled_rest) sources.push_back(train);
+  sources.insert(sources.end(), spec.unlabeled.begin(), spec.unlabeled.end());
+  if (has_unlabeled) {
+    std::vector<std::string> inputs = sources;
+    inputs.insert(inputs.end(), held_out.begin(), held_out.end());
+    inputs.push_back(spec.teacher_dir);
+    manifest.run({"unlabeled",
+                  {{"sources", sources},
+                   {"size", spec.unlabeled_size},
+                   {"seed", a.seed},
+                   {"batch", spec.label.batch},
+                   {"max_length", spec.label.max_length}},
+                  inputs,
+                  {unlabeled, unlabeled_labeled, unlabeled_record},
+                  [&] {
+                    const UnlabeledCollector collector(spec.task, held_out);
+                    const UnlabeledSummary summary =
+                        collector.write(sources, unlabeled, {spec.unlabeled_size, a.seed});
+                    for (const auto& s : summary.sources)
+                      std::fprintf(stderr,
+                                   "unlabeled: %s: %zu texts; dropped %zu equal to a dev or test "
+                                   "text, %zu repeats; skipped %zu blank; %zu kept\n",
+                                   s.path.c_str(), s.texts, s.held_out, s.duplicates, s.blank,
+                                   s.kept);
+                    std::fprintf(stderr, "unlabeled: %zu rows to label\n", summary.written);
+                    label_into(unlabeled, unlabeled_labeled);
+                    write_file_atomic(unlabeled_record, summary.to_json().dump(2) + "\n");
+                  }},
+                 force("unlabeled"));
+  } else {
+    force("unlabeled");
+  }
+  if (stop("unlabeled")) return false;
+
+  // The student's training file: the labeled transfer set, or it and the unlabeled rows.
+  std::string student_train = labeled;
+  const std::string join_record = dir + "/join.json";
+  if (has_unlabeled) {
+    student_train = dir + "/train.labeled.tsv";
+    std::vector<std::string> inputs = {unlabeled_labeled};
+    if (has_gold) inputs.insert(inputs.end(), {gold, labeled});
+    manifest.run({"join",
+                  {},
+                  inputs,
+                  {student_train, join_record},
+                  [&] {
+                    const size_t dropped =
+                        join_transfer_sets(spec.task, has_gold ? gold : "", has_gold ? labeled : "",
+                                           unlabeled_labeled, student_train);
+                    std::fprintf(stderr, "join: dropped %zu unlabeled rows equal to a gold row\n",
+                                 dropped);
+                    write_file_atomic(join_record,
+                                      nlohmann::json{{"dropped_as_gold", dropped}}.dump() + "\n");
+                  }},
+                 force("join"));
+  } else {
+    force("join");
+  }
+  if (stop("join")) return false;
 
   StudentRunSpec student = spec.student;
   student.task = spec.task;
-  student.train = labeled;
+  student.train = student_train;
   student.dev = dev;
   student.out = dir + "/student";
   manifest.run({"student",
                 student_settings(student),
-                {labeled, dev},
+                {student_train, dev},
                 {student.out},
                 [&] { run_student_training(student); }},
                force("student"));
@@ -230,17 +391,18 @@ bool run_distill(DistillSpec spec) {
 
   StudentRunSpec baseline = spec.student;
   baseline.task = spec.task;
-  baseline.train = train;
+  baseline.train = gold;
   baseline.dev = dev;
   baseline.out = dir + "/baseline";
   baseline.options.alpha = 1;
   baseline.options.alpha_rows = "all";  // its gold set has no logits
   baseline.options.kl_temperature = 0;
-  if (spec.baseline) {
-    match_student_steps(baseline, count_rows(labeled), count_rows(train), spec.task.is_pair());
+  const bool with_baseline = spec.baseline && has_gold;
+  if (with_baseline) {
+    match_student_steps(baseline, count_rows(student_train), count_rows(gold), spec.task.is_pair());
     manifest.run({"baseline",
                   student_settings(baseline),
-                  {train, dev},
+                  {gold, dev},
                   {baseline.out},
                   [&] { run_student_training(baseline); }},
                  force("baseline"));
@@ -253,15 +415,19 @@ bool run_distill(DistillSpec spec) {
   report.task = spec.task;
   report.teacher_dir = spec.teacher_dir;
   report.student_dir = student.out;
-  report.baseline_dir = spec.baseline ? baseline.out : "";
+  report.baseline_dir = with_baseline ? baseline.out : "";
   report.dev_path = dev;
   report.more_dev_paths.assign(dev_sets.begin() + 1, dev_sets.end());
   report.out_dir = dir;
   report.command = spec.command;
-  report.transfer_rows = count_rows(labeled);
+  report.transfer_rows = count_rows(student_train);
+  report.data =
+      training_data_record(spec, train, has_gold ? gold : "", has_gold ? labeled : "",
+                           has_unlabeled ? unlabeled_record : "", has_unlabeled ? join_record : "",
+                           report.transfer_rows, with_baseline ? &baseline : nullptr);
   std::vector<std::string> report_inputs = {spec.teacher_dir, student.out};
   report_inputs.insert(report_inputs.end(), dev_sets.begin(), dev_sets.end());
-  if (spec.baseline) report_inputs.push_back(baseline.out);
+  if (with_baseline) report_inputs.push_back(baseline.out);
   manifest.run({"report",
                 {{"command", spec.command}},
                 report_inputs,

@@ -3,6 +3,7 @@
 // (gold labels, same sizes) beside it. Every artifact lives in the output directory;
 // manifest.json lets a rerun skip finished stages.
 #include <string>
+#include <vector>
 
 #include "augment/augmenter.h"
 #include "student/train_run.h"
@@ -28,8 +29,19 @@ struct DistillSpec {
   // Another distill directory whose POS model and transfer set (augmented and labeled) this
   // run takes over, so students of other seeds or settings share one labeled set.
   std::string transfer_from;
-  AugmentOptions augment;    // n_iter < 0: the task's default
-  size_t transfer_size = 0;  // 0: the whole transfer set; else originals + a sample
+  // Texts without labels (data/unlabeled.h), labeled by the teacher and added to the transfer
+  // set; `unlabeled_rest` adds the training rows not among the gold rows in use as such text.
+  // A seeded sample of `unlabeled_size` of them (0: all). Not augmented.
+  std::vector<std::string> unlabeled;
+  bool unlabeled_rest = false;
+  size_t unlabeled_size = 0;
+  // A label-stratified, seeded (augment.seed) sample of this many gold rows of train.tsv for
+  // the students; -1: all of them; 0: none (the teacher's labels alone, no undistilled student).
+  int64_t gold_size = -1;
+  std::string teacher_trained_on;  // what the report says of the teacher's training, if given
+  std::string setting;             // one sentence the report opens with, if given
+  AugmentOptions augment;          // n_iter < 0: the task's default
+  size_t transfer_size = 0;        // 0: the whole transfer set; else originals + a sample
   size_t label_chunk_rows = 8192;
   TeacherRunOptions label;
   StudentRunSpec student = distilled_student_defaults();

@@ -7,6 +7,7 @@
 #include <cstring>
 #include <filesystem>
 #include <map>
+#include <set>
 #include <sstream>
 
 #include "data/dataset.h"
@@ -162,6 +163,78 @@ std::vector<ModelRow> rows_on(const ReportInputs& in, const std::string& dev_pat
 }
 }  // namespace
 
+namespace {
+
+std::string with_commas(size_t n) {
+  std::string digits = std::to_string(n), out;
+  for (size_t i = 0; i < digits.size(); ++i) {
+    if (i > 0 && (digits.size() - i) % 3 == 0) out += ',';
+    out += digits[i];
+  }
+  return out;
+}
+
+// "What each model saw": the section a reader needs to judge the table above.
+std::string describe_training_data(const nlohmann::json& data, bool has_baseline) {
+  std::ostringstream md;
+  md << "\n## What each model saw\n\n";
+  const std::string trained_on = data.value("teacher_trained_on", "");
+  md << "- Teacher: " << data.value("teacher", "") << ", used as given; "
+     << (trained_on.empty() ? "its own training data is not recorded (distill --teacher-trained-on "
+                              "says it)"
+                            : "trained on " + trained_on)
+     << ".\n";
+  const size_t gold = data.value("gold_rows", size_t{0});
+  const int64_t gold_size = data.value("gold_size", int64_t{-1});
+  const std::string train = data.value("train", "");
+  md << "- Distilled student: " << with_commas(data.value("transfer_rows", size_t{0}))
+     << " rows labeled by the teacher's logits: ";
+  if (gold_size < 0)
+    md << "the " << with_commas(gold) << " gold rows of " << train;
+  else if (gold_size == 0)
+    md << "no gold rows (the teacher's labels alone)";
+  else
+    md << with_commas(gold) << " gold rows (a label-stratified sample of " << train << ", seed "
+       << data.value("gold_seed", uint64_t{1}) << ")";
+  if (gold > 0)
+    md << " and " << with_commas(data.value("augmented_rows", size_t{0})) << " augmented rows";
+  if (data.contains("unlabeled")) {
+    const auto& u = data["unlabeled"];
+    size_t written = u.value("written", size_t{0}),
+           dropped_gold = u.value("dropped_as_gold", size_t{0});
+    md << ", and " << with_commas(written - std::min(written, dropped_gold)) << " unlabeled texts";
+    if (u.value("sample", size_t{0}) > 0)
+      md << " (a seeded sample of " << with_commas(u.value("sample", size_t{0})) << ")";
+    md << ":\n";
+    for (const auto& s : u["sources"]) {
+      md << "  - " << s.value("path", "") << " (" << s.value("layout", "")
+         << "): " << with_commas(s.value("texts", size_t{0})) << " texts; "
+         << with_commas(s.value("held_out", size_t{0}))
+         << " dropped as equal to a dev or test text, "
+         << with_commas(s.value("duplicates", size_t{0})) << " as repeats, "
+         << with_commas(s.value("blank", size_t{0})) << " blank rows skipped; "
+         << with_commas(s.value("kept", size_t{0})) << " kept\n";
+    }
+    md << "  - " << with_commas(dropped_gold)
+       << " dropped as equal to a gold row in use (texts compared as the student reads them)\n";
+  } else {
+    md << ".\n";
+  }
+  if (has_baseline && data.contains("baseline")) {
+    const auto& b = data["baseline"];
+    md << "- Undistilled student: the same " << with_commas(b.value("rows", size_t{0}))
+       << " gold rows alone, " << b.value("epochs", 0) << " epochs at most (patience "
+       << b.value("patience", 0) << "): as many optimizer steps as the distilled student.\n";
+  } else if (gold == 0) {
+    md << "- Undistilled student: none (no gold labels to train it on).\n";
+  }
+  md << "- Both students' epoch was chosen on dev's labels: dev accuracy is that of the best "
+        "epoch, so a little optimistic.\n";
+  return md.str();
+}
+
+}  // namespace
+
 nlohmann::json write_report(const ReportInputs& in) {
   std::vector<int> gold;
   const std::vector<ModelRow> rows = rows_on(in, in.dev_path, gold);
@@ -174,6 +247,8 @@ nlohmann::json write_report(const ReportInputs& in) {
   std::ostringstream md;
   md << "# Distillation report\n\nTask " << in.task.describe() << ", dev file " << in.dev_path
      << ", transfer set " << in.transfer_rows << " rows.\n\n";
+  if (!in.data.is_null() && !in.data.value("setting", "").empty())
+    md << in.data.value("setting", "") << "\n\n";
   md << "| model | embeddings | dev accuracy | F1 | parameters | without embeddings | "
         "sentences/s (dev, batch "
      << kSpeedBatch << ", this machine) |\n";
@@ -268,6 +343,10 @@ nlohmann::json write_report(const ReportInputs& in) {
     md << line;
     json["distillation_gain_points"] = gain;
   }
+  if (!in.data.is_null()) {
+    md << describe_training_data(in.data, !in.baseline_dir.empty());
+    json["data"] = in.data;
+  }
   json["student_speedup"] = speedup;
   json["teacher_student_agreement"] = agree;
   json["teacher_right_rows"] = splits[0].right_rows;
@@ -288,6 +367,10 @@ struct RunSummary {
   double teacher = -1, distilled = -1, undistilled = -1;  // dev accuracy, -1 when absent
   // Dev accuracy where the teacher is right / wrong (reports since issue 15), -1 when absent.
   double distilled_right = -1, distilled_wrong = -1, undistilled_right = -1, undistilled_wrong = -1;
+  // From the report's record of what the models saw (since issue 32): gold rows (-1: not
+  // recorded) and the unlabeled text, as words ("augmentation only", "+ rest of train + a.txt").
+  int64_t gold_rows = -1;
+  std::string text_sources;
 };
 
 double accuracy_or_absent(const nlohmann::json& model, const char* key) {
@@ -338,6 +421,23 @@ RunSummary read_run_summary(const std::string& dir) {
         run.undistilled_wrong = accuracy_or_absent(model, "where_teacher_wrong");
       }
     }
+    if (json.contains("data")) {
+      const auto& data = json["data"];
+      run.gold_rows = data.value("gold_rows", int64_t{0});
+      run.text_sources = run.gold_rows > 0 ? "augmented gold" : "";
+      if (data.contains("unlabeled")) {
+        const auto& u = data["unlabeled"];
+        const size_t sample = u.value("sample", size_t{0});
+        for (const auto& source : u.at("sources")) {
+          const std::string name = std::filesystem::path(source.value("path", "")).filename();
+          run.text_sources +=
+              (run.text_sources.empty() ? "" : " + ") +
+              (name == "train.tsv" && u.value("rest_of_train", false) ? std::string("rest of train")
+                                                                      : name);
+        }
+        if (sample > 0) run.text_sources += " (sample of " + std::to_string(sample) + ")";
+      }
+    }
   } catch (const nlohmann::json::exception& e) {
     fail_file(path, std::string("is not a distill report: ") + e.what());
   }
@@ -360,14 +460,17 @@ std::string percent(double accuracy) {
 // is one of them: it changes only the order of float additions (sharded_step.h). So is the
 // directory a run took its transfer set from: the stages it took matched this run's settings
 // (or were redone here), and --from only says which stages a rerun redid.
-std::string configuration_of(const std::string& command) {
-  static const char* const kPerRun[] = {"--student-seed", "--out", "--threads", "--transfer-from",
-                                        "--from"};
+// With `across_gold_sizes`, --gold-size is left out too: the runs of one learning curve.
+std::string configuration_of(const std::string& command, bool across_gold_sizes = false) {
+  static const std::vector<std::string> kPerRun = {"--student-seed", "--out", "--threads",
+                                                   "--transfer-from", "--from"};
+  std::vector<std::string> per_run_flags = kPerRun;
+  if (across_gold_sizes) per_run_flags.push_back("--gold-size");
   std::istringstream words(command);
   std::string word, key;
   while (words >> word) {
     bool per_run = false;
-    for (const std::string flag : kPerRun) {
+    for (const std::string& flag : per_run_flags) {
       if (word == flag) {
         words >> word;  // and its value, which is not then read as a flag
         per_run = true;
@@ -442,6 +545,77 @@ void split_table(const std::vector<std::string>& order,
   }
 }
 
+// Runs that differ only by --gold-size (and seeds): dev accuracy against the number of gold
+// labels, one line per setting for the distilled students and one for the students trained on
+// the gold rows alone, as a table and (when gnuplot is installed and `png` is given) a PNG.
+void learning_curve(const std::vector<RunSummary>& runs, const std::string& png,
+                    std::ostringstream& md) {
+  struct Line {
+    std::string name;
+    std::map<int64_t, std::vector<double>> distilled, gold_only;
+  };
+  std::vector<std::string> order;
+  std::map<std::string, Line> lines;
+  std::set<int64_t> sizes;
+  for (const auto& r : runs) {
+    if (r.gold_rows < 0) continue;
+    const std::string key = configuration_of(r.command, true);
+    if (!lines.count(key)) {
+      order.push_back(key);
+      lines[key].name = r.student + "; " + (r.text_sources.empty() ? "-" : r.text_sources);
+    }
+    lines[key].distilled[r.gold_rows].push_back(r.distilled);
+    if (r.undistilled >= 0) lines[key].gold_only[r.gold_rows].push_back(r.undistilled);
+    sizes.insert(r.gold_rows);
+  }
+  if (sizes.size() < 2) return;
+  md << "\nLearning curve (runs that differ only by --gold-size and the seeds): dev accuracy in "
+        "points against the gold labels the students saw, mean ± sd (min-max) over seeds; "
+        "\"undefined\" where a setting has no such student (none trained on 0 gold labels).\n\n"
+        "| setting | gold labels | seeds | distilled | gold only |\n|---|---|---|---|---|\n";
+  for (const auto& key : order) {
+    const Line& line = lines[key];
+    for (const auto& [size, accuracies] : line.distilled) {
+      const auto gold_only = line.gold_only.find(size);
+      md << "| " << line.name << " | " << size << " | " << accuracies.size() << " | "
+         << describe(spread_of(accuracies)) << " | "
+         << (gold_only != line.gold_only.end() ? describe(spread_of(gold_only->second))
+                                               : std::string("undefined"))
+         << " |\n";
+    }
+  }
+  if (png.empty() || std::system("command -v gnuplot > /dev/null 2>&1") != 0) return;
+  // Gold sizes as evenly spaced ticks (0 and 67,349 on one axis), means with their range.
+  std::map<int64_t, int> position;
+  for (int64_t size : sizes) position.emplace(size, static_cast<int>(position.size()));
+  std::string plot = "set terminal pngcairo size 900,540\nset output '" + png +
+                     "'\nset xlabel 'gold labels'\nset ylabel 'dev accuracy (points)'\n"
+                     "set key bottom right\nset xrange [-0.5:" +
+                     std::to_string(sizes.size() - 0.5) + "]\nplot ";
+  std::string data;
+  bool first = true;
+  for (const auto& key : order) {
+    const Line& line = lines[key];
+    for (const auto* series : {&line.distilled, &line.gold_only}) {
+      if (series->empty()) continue;
+      plot += std::string(first ? "" : ", ") +
+              "'-' using 1:2:3:4:xtic(5) with yerrorlines title '" + line.name +
+              (series == &line.distilled ? ", distilled" : ", gold only") + "' noenhanced";
+      first = false;
+      for (const auto& [size, accuracies] : *series) {
+        const Spread s = spread_of(accuracies);
+        data += std::to_string(position[size]) + " " + std::to_string(s.mean) + " " +
+                std::to_string(s.min) + " " + std::to_string(s.max) + " " + std::to_string(size) +
+                "\n";
+      }
+      data += "e\n";
+    }
+  }
+  write_file_atomic(png + ".gp", plot + "\n" + data);
+  if (std::system(("gnuplot '" + png + ".gp' > /dev/null 2>&1").c_str()) == 0)
+    md << "\n![learning curve](" << std::filesystem::path(png).filename().string() << ")\n";
+}
+
 // Runs that differ only by --student-seed, as one row each: mean ± sd (min-max) over seeds.
 void seed_table(const std::vector<RunSummary>& runs, std::ostringstream& md) {
   std::vector<std::string> order;
@@ -483,7 +657,7 @@ void seed_table(const std::vector<RunSummary>& runs, std::ostringstream& md) {
 
 }  // namespace
 
-std::string compare_reports(const std::vector<std::string>& run_dirs) {
+std::string compare_reports(const std::vector<std::string>& run_dirs, const std::string& png) {
   std::vector<RunSummary> runs;
   for (const auto& dir : run_dirs) runs.push_back(read_run_summary(dir));
   std::ostringstream md;
@@ -498,6 +672,7 @@ std::string compare_reports(const std::vector<std::string>& run_dirs) {
        << " | " << gain << " |\n";
   }
   seed_table(runs, md);
+  learning_curve(runs, png, md);
   md << "\nDev accuracy. Produced by:\n\n";
   for (const auto& r : runs) md << "    " << r.command << "\n";
   return md.str();

@@ -14,6 +14,9 @@ struct ReportInputs {
   TaskSpec task;
   std::string teacher_dir, student_dir, baseline_dir, dev_path, out_dir, command;
   size_t transfer_rows = 0;
+  // What each model saw (distill's record: gold, augmented and unlabeled rows, the teacher, the
+  // undistilled student's budget); null for none.
+  nlohmann::json data;
   // Further dev sets every model is scored on too (MNLI: dev_mismatched.tsv beside matched).
   std::vector<std::string> more_dev_paths;
 };
@@ -23,7 +26,9 @@ nlohmann::json write_report(const ReportInputs& inputs);
 
 // One markdown table over several finished distill runs (say, random and pretrained student
 // embeddings): each run's teacher, distilled and undistilled dev accuracy, what distillation
-// adds, and the command behind it. Fails naming the file when a run has no usable report.json.
-std::string compare_reports(const std::vector<std::string>& run_dirs);
+// adds, and the command behind it; runs that differ only by seeds, mean and spread; runs that
+// differ only by --gold-size, the learning curve (and, given `png` and gnuplot, its plot there).
+// Fails naming the file when a run has no usable report.json.
+std::string compare_reports(const std::vector<std::string>& run_dirs, const std::string& png = "");
 
 }  // namespace b2b

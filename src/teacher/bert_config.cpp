@@ -139,4 +139,18 @@ nlohmann::json bert_config_to_json(const BertConfig& c) {
   return json;
 }
 
+std::vector<std::string> label_names(const BertConfig& config) {
+  if (!config.id2label.empty()) return config.id2label;
+  std::vector<std::string> labels;
+  for (int64_t c = 0; c < config.num_labels; ++c) labels.push_back(std::to_string(c));
+  return labels;
+}
+
+bool generic_label_names(const std::vector<std::string>& names) {
+  for (size_t i = 0; i < names.size(); ++i) {
+    if (names[i] != std::to_string(i) && names[i] != "LABEL_" + std::to_string(i)) return false;
+  }
+  return true;
+}
+
 }  // namespace b2b

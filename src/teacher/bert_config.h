@@ -30,6 +30,11 @@ struct BertConfig {
 // Reads dir/config.json (and dir/tokenizer_config.json for lowercasing); throws Error naming
 // the file for missing or inconsistent fields or an unsupported hidden_act.
 BertConfig read_bert_config(const std::string& dir);
+// The classifier's label names: config.json's id2label, else "0".."k-1".
+std::vector<std::string> label_names(const BertConfig& config);
+// Whether those names say nothing of the labels (Hugging Face's default LABEL_0.., or
+// "0".."k-1" in order): a task's own label names then map to them by position.
+bool generic_label_names(const std::vector<std::string>& names);
 // The config.json transformers writes for BertForSequenceClassification.
 nlohmann::json bert_config_to_json(const BertConfig& config);
 bool is_bert_directory(const std::string& dir);

@@ -9,9 +9,11 @@
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <set>
 
 #include "data/dataset.h"
 #include "data/transfer_set.h"
+#include "teacher/bert_config.h"
 #include "util/atomic_file.h"
 #include "util/error.h"
 
@@ -98,15 +100,27 @@ Resume find_resume_point(const std::string& partial, const std::string& progress
   return ec ? Resume{} : resume;
 }
 
-std::string format_rows(const TaskSpec& task, const Dataset& data, size_t begin,
+std::string format_rows(const TaskSpec& task, const std::vector<Example>& rows,
                         const torch::Tensor& logits) {
   std::string out;
-  const torch::Tensor rows = logits.contiguous();
-  const float* values = rows.data_ptr<float>();
-  const int64_t k = rows.size(1);
-  for (int64_t i = 0; i < rows.size(0); ++i)
-    out += transfer_set_row(task, data.examples[begin + i], values + i * k, k);
+  const torch::Tensor values = logits.contiguous();
+  const float* data = values.data_ptr<float>();
+  const int64_t k = values.size(1);
+  for (int64_t i = 0; i < values.size(0); ++i)
+    out += transfer_set_row(task, rows[i], data + i * k, k);
   return out;
+}
+
+// Up to `count` rows of `reader`, labels resolved; fewer at the end of the file.
+std::vector<Example> read_rows(DatasetReader& reader, size_t count) {
+  std::vector<Example> rows;
+  Example example;
+  std::string raw_label;
+  while (rows.size() < count && reader.next(example, raw_label)) {
+    example.label = reader.label_of(raw_label);
+    rows.push_back(std::move(example));
+  }
+  return rows;
 }
 
 void append_and_sync(const std::string& path, const std::string& text, const std::string& display) {
@@ -130,17 +144,46 @@ LabelSummary label_file(Teacher& teacher, TaskSpec task, const std::string& inpu
   const auto start_time = std::chrono::steady_clock::now();
   ReadOptions read_options;
   read_options.labels_required = false;
-  read_options.discover_labels = true;
-  const Dataset data = read_dataset(input, task, read_options);
   const int64_t k = teacher.config.num_labels;
-  if (!task.labels.empty() && task.num_labels() != k) {
+  // A task without a label list takes the teacher's label names (config.json's id2label). Names
+  // that say nothing (LABEL_0.., 0..k-1) give way to the names the file's labels hold, sorted,
+  // when there are k of them (the order `teacher finetune` gives its labels); a file without
+  // labels, or with a placeholder, keeps the teacher's. A gold label outside the list is an
+  // error naming it.
+  if (task.labels.empty()) {
+    const std::vector<std::string> names = label_names(teacher.config);
+    std::set<std::string> found;
+    if (generic_label_names(names)) {
+      DatasetReader probe(input, task, read_options);
+      Example example;
+      std::string raw_label;
+      while (probe.next(example, raw_label)) {
+        if (!raw_label.empty()) found.insert(raw_label);
+      }
+    }
+    task.labels = static_cast<int64_t>(found.size()) == k
+                      ? std::vector<std::string>(found.begin(), found.end())
+                      : names;
+  }
+  if (task.num_labels() != k) {
     fail_file(options.model_dir, "has " + std::to_string(k) + " labels but task " +
                                      task.describe() + " has " + std::to_string(task.num_labels()));
   }
+  // The file is read twice as a stream, never held: once to count (and check) its rows, then
+  // chunk by chunk as they are labeled. Memory holds one chunk.
+  size_t n = 0, malformed = 0;
+  {
+    DatasetReader counter(input, task, read_options);
+    for (std::vector<Example> rows; !(rows = read_rows(counter, 4096)).empty();) n += rows.size();
+    malformed = counter.skipped_malformed();
+  }
+  if (n == 0) fail_file(input, "no examples after the header");
+  if (malformed > 0)
+    warn(input + ": skipped " + std::to_string(malformed) +
+         " malformed rows (wrong number of fields)");
   // Shards are made of whole chunks counted from the first row, so every row is computed in
   // the same batch whether the file is labeled whole, in shards or after a resume (float
   // results depend on the batch a row shares).
-  const size_t n = data.examples.size();
   const size_t chunks = (n + options.chunk_rows - 1) / options.chunk_rows;
   const size_t begin =
       std::min(n, chunks * options.shard.index / options.shard.count * options.chunk_rows);
@@ -162,11 +205,21 @@ LabelSummary label_file(Teacher& teacher, TaskSpec task, const std::string& inpu
     std::fprintf(stderr, "label: resumed after %zu rows already in %s\n", resume.rows,
                  partial.c_str());
   Progress progress("label", static_cast<int64_t>(end - begin - resume.rows), "sentences");
+  DatasetReader reader(input, task, read_options);
+  for (size_t skipped = 0; skipped < begin + resume.rows;) {
+    const size_t rows =
+        read_rows(reader, std::min<size_t>(4096, begin + resume.rows - skipped)).size();
+    if (rows == 0) fail_file(input, "changed while being labeled (fewer rows than counted)");
+    skipped += rows;
+  }
   for (size_t chunk = begin + resume.rows; chunk < end; chunk += options.chunk_rows) {
     const size_t chunk_end = std::min(end, chunk + options.chunk_rows);
-    const torch::Tensor logits = teacher_logits(teacher, data.examples, chunk, chunk_end,
-                                                task.is_pair(), options.run, &progress);
-    const std::string text = format_rows(task, data, chunk, logits);
+    const std::vector<Example> rows = read_rows(reader, chunk_end - chunk);
+    if (rows.size() != chunk_end - chunk)
+      fail_file(input, "changed while being labeled (fewer rows than counted)");
+    const torch::Tensor logits =
+        teacher_logits(teacher, rows, 0, rows.size(), task.is_pair(), options.run, &progress);
+    const std::string text = format_rows(task, rows, logits);
     append_and_sync(partial, text, output);
     resume.rows = chunk_end - begin;
     resume.bytes += text.size();

@@ -10,13 +10,6 @@ namespace b2b {
 
 namespace {
 
-std::vector<std::string> label_names(const BertConfig& config) {
-  if (!config.id2label.empty()) return config.id2label;
-  std::vector<std::string> labels;
-  for (int64_t c = 0; c < config.num_labels; ++c) labels.push_back(std::to_string(c));
-  return labels;
-}
-
 class TeacherClassifier : public Classifier {
  public:
   TeacherClassifier(Teacher teacher, const TeacherClassifierOptions& options)

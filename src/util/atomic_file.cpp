@@ -135,12 +135,17 @@ void AtomicDirectory::commit() {
   if (had_old) fs::remove_all(old_path, ec);
 }
 
-std::string read_file(const std::string& path) {
+std::ifstream open_input_file(const std::string& path) {
   std::error_code ec;
   if (!fs::exists(path, ec)) fail_file(path, "no such file");
   if (fs::is_directory(path, ec)) fail_file(path, "is a directory, expected a file");
   std::ifstream in(path, std::ios::binary);
   if (!in) fail_file(path, std::string("cannot open: ") + std::strerror(errno));
+  return in;
+}
+
+std::string read_file(const std::string& path) {
+  std::ifstream in = open_input_file(path);
   std::ostringstream buffer;
   buffer << in.rdbuf();
   return buffer.str();

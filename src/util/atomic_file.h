@@ -79,6 +79,9 @@ std::string read_file(const std::string& path);
 // Windows and spreadsheet exports write one; it would otherwise stick to the first word or
 // column name).
 std::string read_text_file(const std::string& path);
+// The file opened for reading a line at a time, with read_file's errors (no such file, a
+// directory, cannot open); the caller strips a byte-order mark from the first line.
+std::ifstream open_input_file(const std::string& path);
 // Removes a leading UTF-8 byte-order mark from `text`, if any.
 void strip_byte_order_mark(std::string& text);
 

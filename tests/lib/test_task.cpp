@@ -2,7 +2,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include "data/dataset.h"
 #include "data/task.h"
+#include "test_util.h"
 #include "util/error.h"
 
 namespace b2b {
@@ -32,9 +34,28 @@ TEST(Task, GenericSpecParsesAndRoundTrips) {
   EXPECT_EQ(back.quoting, Quoting::kCsv);
 }
 
+// issue 32: files without labels (unlabeled text, `teacher label`) need no label column.
+TEST(Task, ATaskWithoutALabelColumnReadsTextsAndRefusesToTrain) {
+  const TaskSpec task = parse_task("tsv:text_a=q1,text_b=q2");
+  EXPECT_TRUE(task.is_pair());
+  EXPECT_TRUE(task.label_column.empty());
+  EXPECT_EQ(task.describe(), "tsv:text_a=q1,text_b=q2");
+  EXPECT_EQ(parse_task(task.describe()).describe(), task.describe());
+  test::TempDir dir;
+  const std::string file = dir.write("p.tsv", "q1\tq2\nwho?\twhat?\n");
+  TaskSpec own = task;
+  ReadOptions options;
+  options.labels_required = false;
+  EXPECT_EQ(read_dataset(file, own, options).examples.at(0).text_b, "what?");
+  const std::string message = test::error_of([&] { read_dataset(file, own); });
+  EXPECT_NE(message.find("p.tsv: task tsv:text_a=q1,text_b=q2 names no label column"),
+            std::string::npos)
+      << message;
+}
+
 TEST(Task, RejectsBadSpecs) {
   EXPECT_THROW(parse_task("sst3"), Error);
-  EXPECT_THROW(parse_task("tsv:text_a=x"), Error);
+  EXPECT_THROW(parse_task("tsv:label=y"), Error);  // no text column
   EXPECT_THROW(parse_task("tsv:text_a=x,label=y,colour=z"), Error);
   EXPECT_THROW(parse_quoting("double"), Error);
 }
