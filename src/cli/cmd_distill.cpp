@@ -87,7 +87,8 @@ void add_distill_command(CLI::App& app, const std::string& command_line) {
   cmd->add_flag("--unlabeled-rest", s.unlabeled_rest,
                 "add the rows of train.tsv outside the gold sample as unlabeled text");
   cmd->add_option("--unlabeled-size", s.unlabeled_size,
-                  "label a seeded sample of this many distinct unlabeled texts (0 = all)")
+                  "label a seeded sample of this many distinct texts of the --unlabeled files (0 = "
+                  "all; --unlabeled-rest is kept whole)")
       ->capture_default_str();
   cmd->add_option("--teacher-trained-on", s.teacher_trained_on,
                   "what the teacher was trained on, for the report (e.g. 'SST-2 train')");

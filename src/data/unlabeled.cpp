@@ -153,11 +153,8 @@ nlohmann::json UnlabeledSummary::to_json() const {
                     {"duplicates", s.duplicates},
                     {"kept", s.kept}});
   }
-  return {{"sources", list},
-          {"distinct", distinct},
-          {"written", written},
-          {"sample", sample},
-          {"seed", seed}};
+  return {{"sources", list},  {"distinct", distinct},           {"written", written},
+          {"sample", sample}, {"whole_sources", whole_sources}, {"seed", seed}};
 }
 
 UnlabeledCollector::UnlabeledCollector(const TaskSpec& task,
@@ -179,14 +176,18 @@ UnlabeledSummary UnlabeledCollector::write(const std::vector<std::string>& sourc
   UnlabeledSummary summary;
   summary.sample = options.size;
   summary.seed = options.seed;
+  summary.whole_sources = options.whole_sources;
   // Opened first so that a source's error leaves nothing behind (the destructor removes it).
   AtomicFile file(output);
   file.stream() << transfer_set_header(task_);
   TextKeySet seen;
   std::mt19937_64 rng(options.seed);
   std::vector<std::pair<size_t, Example>> reservoir;  // (order read, text) when sampling
+  size_t sampled = 0, whole = 0;                      // texts offered to the sample; kept whole
   Example example;
-  for (const auto& path : sources) {
+  for (size_t source = 0; source < sources.size(); ++source) {
+    const std::string& path = sources[source];
+    const bool keep_whole = options.size == 0 || source < options.whole_sources;
     UnlabeledReader reader(path, task_);
     UnlabeledSourceCount count;
     count.path = path;
@@ -203,10 +204,14 @@ UnlabeledSummary UnlabeledCollector::write(const std::vector<std::string>& sourc
         continue;
       }
       ++count.kept;
-      const size_t index = summary.distinct++;
-      if (options.size == 0) {
+      ++summary.distinct;
+      if (keep_whole) {
         file.stream() << transfer_set_row(task_, example);
-      } else if (reservoir.size() < options.size) {
+        ++whole;
+        continue;
+      }
+      const size_t index = sampled++;
+      if (reservoir.size() < options.size) {
         reservoir.emplace_back(index, example);
       } else {
         const size_t slot = rng() % (index + 1);  // Algorithm R: each kept with odds size/n
@@ -225,7 +230,7 @@ UnlabeledSummary UnlabeledCollector::write(const std::vector<std::string>& sourc
   std::sort(reservoir.begin(), reservoir.end(),
             [](const auto& x, const auto& y) { return x.first < y.first; });
   for (const auto& [index, text] : reservoir) file.stream() << transfer_set_row(task_, text);
-  summary.written = options.size == 0 ? summary.distinct : reservoir.size();
+  summary.written = whole + reservoir.size();
   file.commit();
   return summary;
 }

@@ -93,8 +93,9 @@ struct UnlabeledSourceCount {
 struct UnlabeledSummary {
   std::vector<UnlabeledSourceCount> sources;
   size_t distinct = 0;  // texts kept over all sources
-  size_t written = 0;   // rows written: the sample, or all of them
+  size_t written = 0;   // rows written: the whole sources' and the sample, or all of them
   size_t sample = 0;    // the sample asked for (0: all)
+  size_t whole_sources = 0;
   uint64_t seed = 0;
   nlohmann::json to_json() const;
 };
@@ -102,6 +103,8 @@ struct UnlabeledSummary {
 struct UnlabeledSampleOptions {
   size_t size = 0;  // 0: every distinct text
   uint64_t seed = 1;
+  // The first this many sources are kept whole, outside the sample (distill's rest of train).
+  size_t whole_sources = 0;
 };
 
 class UnlabeledCollector {
@@ -109,11 +112,12 @@ class UnlabeledCollector {
   // The texts of `held_out` files (dev, test: read through the task's text columns, labels
   // optional) are what no output row may equal.
   UnlabeledCollector(const TaskSpec& task, const std::vector<std::string>& held_out);
-  // Streams `sources` in order and writes the distinct texts no held-out text equals, or a
-  // seeded uniform sample of `options.size` of them (reservoir sampling: memory holds the
-  // sample and one key per distinct text, never a file), in the order read, as a transfer set
-  // without labels or logits (data/transfer_set.h), atomically. Throws Error naming the file
-  // for bad input and when no text is left.
+  // Streams `sources` in order and writes the distinct texts no held-out text equals, or (for
+  // the sources after the first `options.whole_sources`) a seeded uniform sample of
+  // `options.size` of them (reservoir sampling: memory holds the sample and one key per
+  // distinct text, never a file), in the order read, as a transfer set without labels or
+  // logits (data/transfer_set.h), atomically. Throws Error naming the file for bad input and
+  // when no text is left.
   UnlabeledSummary write(const std::vector<std::string>& sources, const std::string& output,
                          const UnlabeledSampleOptions& options) const;
 

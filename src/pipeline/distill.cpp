@@ -214,8 +214,12 @@ bool run_distill(DistillSpec spec) {
                 "e.g. with --stop-after label, first)");
     // Stages this directory has finished already are kept. Each is then checked as usual:
     // other augmentation settings here redo augment and what follows.
-    for (const auto& stage :
-         manifest.adopt(spec.transfer_from, dir, {"pos", "gold", "augment", "label", "unlabeled"}))
+    // Only the stages this run has: a run without gold rows takes no augmented set.
+    std::vector<std::string> wanted = {"pos"};
+    if (spec.gold_size > 0) wanted.push_back("gold");
+    if (has_gold) wanted.insert(wanted.end(), {"augment", "label"});
+    if (has_unlabeled) wanted.push_back("unlabeled");
+    for (const auto& stage : manifest.adopt(spec.transfer_from, dir, wanted))
       std::fprintf(stderr, "stage %s: taken from %s\n", stage.c_str(), spec.transfer_from.c_str());
   }
   bool forcing = false;
@@ -322,29 +326,29 @@ bool run_distill(DistillSpec spec) {
     std::vector<std::string> inputs = sources;
     inputs.insert(inputs.end(), held_out.begin(), held_out.end());
     inputs.push_back(spec.teacher_dir);
-    manifest.run({"unlabeled",
-                  {{"sources", sources},
-                   {"size", spec.unlabeled_size},
-                   {"seed", a.seed},
-                   {"batch", spec.label.batch},
-                   {"max_length", spec.label.max_length}},
-                  inputs,
-                  {unlabeled, unlabeled_labeled, unlabeled_record},
-                  [&] {
-                    const UnlabeledCollector collector(spec.task, held_out);
-                    const UnlabeledSummary summary =
-                        collector.write(sources, unlabeled, {spec.unlabeled_size, a.seed});
-                    for (const auto& s : summary.sources)
-                      std::fprintf(stderr,
-                                   "unlabeled: %s: %zu texts; dropped %zu equal to a dev or test "
-                                   "text, %zu repeats; skipped %zu blank; %zu kept\n",
-                                   s.path.c_str(), s.texts, s.held_out, s.duplicates, s.blank,
-                                   s.kept);
-                    std::fprintf(stderr, "unlabeled: %zu rows to label\n", summary.written);
-                    label_into(unlabeled, unlabeled_labeled);
-                    write_file_atomic(unlabeled_record, summary.to_json().dump(2) + "\n");
-                  }},
-                 force("unlabeled"));
+    manifest.run(
+        {"unlabeled",
+         {{"sources", sources},
+          {"size", spec.unlabeled_size},
+          {"seed", a.seed},
+          {"batch", spec.label.batch},
+          {"max_length", spec.label.max_length}},
+         inputs,
+         {unlabeled, unlabeled_labeled, unlabeled_record},
+         [&] {
+           const UnlabeledCollector collector(spec.task, held_out);
+           const UnlabeledSummary summary = collector.write(
+               sources, unlabeled, {spec.unlabeled_size, a.seed, spec.unlabeled_rest ? 1u : 0u});
+           for (const auto& s : summary.sources)
+             std::fprintf(stderr,
+                          "unlabeled: %s: %zu texts; dropped %zu equal to a dev or test "
+                          "text, %zu repeats; skipped %zu blank; %zu kept\n",
+                          s.path.c_str(), s.texts, s.held_out, s.duplicates, s.blank, s.kept);
+           std::fprintf(stderr, "unlabeled: %zu rows to label\n", summary.written);
+           label_into(unlabeled, unlabeled_labeled);
+           write_file_atomic(unlabeled_record, summary.to_json().dump(2) + "\n");
+         }},
+        force("unlabeled"));
   } else {
     force("unlabeled");
   }

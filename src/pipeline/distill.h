@@ -31,7 +31,8 @@ struct DistillSpec {
   std::string transfer_from;
   // Texts without labels (data/unlabeled.h), labeled by the teacher and added to the transfer
   // set; `unlabeled_rest` adds the training rows not among the gold rows in use as such text.
-  // A seeded sample of `unlabeled_size` of them (0: all). Not augmented.
+  // A seeded sample of `unlabeled_size` texts of the files (0: all; the rest of train is kept
+  // whole). Not augmented.
   std::vector<std::string> unlabeled;
   bool unlabeled_rest = false;
   size_t unlabeled_size = 0;

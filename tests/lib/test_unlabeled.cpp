@@ -188,6 +188,14 @@ TEST(Unlabeled, ASeededSampleIsReproducibleInFileOrderAndASubset) {
   // Uniform, not the first rows: about half the sample from the second half of the file.
   EXPECT_GT(late, 200u);
   EXPECT_LT(late, 300u);
+  // A first source kept whole (distill's rest of train), the sample drawn from the others.
+  const std::string first = dir.write("first.txt", "one\ntwo\nthree\n");
+  const auto mixed = collector.write({first, source}, dir.path("m.tsv"), {500, 7, 1});
+  EXPECT_EQ(mixed.written, 503u);
+  const auto rows = texts_of(dir.path("m.tsv"), task);
+  EXPECT_EQ(std::vector<std::string>(rows.begin(), rows.begin() + 3),
+            (std::vector<std::string>{"one", "two", "three"}));
+  EXPECT_EQ(std::vector<std::string>(rows.begin() + 3, rows.end()), sample);
   // A sample as large as the texts is all of them.
   collector.write({source}, dir.path("d.tsv"), {all.distinct, 7});
   EXPECT_EQ(read_file(dir.path("d.tsv")), read_file(dir.path("all.tsv")));
