@@ -72,6 +72,14 @@ int main(int argc, char** argv) {
        selector(0) + "sentence\tlabel\tlogit_0\tlogit_1\nfine\t1\t-0.5\t0.5\n");
   seed("dataset_fuzz", "sick-as-generic", selector(4) + sick);
 
+  // Unlabeled text: selector (task, quoting, sample size) then the file.
+  const std::string imdb = head(shared + "/data/unlabeled/imdb-unsup-sentences.txt", 30);
+  seed("unlabeled_fuzz", "plain", selector(0) + imdb);
+  seed("unlabeled_fuzz", "plain-sampled", selector(32) + imdb + "\n  \n" + imdb);
+  seed("unlabeled_fuzz", "delimited", selector(1) + "a\tlabel\nfine\t1\n\nbad\t0\n");
+  seed("unlabeled_fuzz", "pair", selector(2 + 16) + "a\tb\nx\ty\nX\tY\nx\tz\n");
+  seed("unlabeled_fuzz", "csv", selector(8 + 1) + "a\n\"multi \"\"q\"\"\"\nplain\n");
+
   // CoNLL-U.
   const std::string treebank = shared + "/data/pos/UD_English-EWT/en_ewt-ud-dev.conllu";
   seed("conllu_fuzz", "ewt", head(treebank, 80));

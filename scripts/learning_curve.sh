@@ -58,6 +58,6 @@ for entry in "${plan[@]}"; do
   esac
   # shellcheck disable=SC2086  # the flags are words
   cmd=("$BIN" "${common[@]}" $flags "${from[@]}" --out "$OUT/$name")
-  echo "+ ${cmd[*]}"
+  printf '+'; printf ' %q' "${cmd[@]}"; echo
   "${cmd[@]}" > "$OUT/$name.log" 2>&1 || { echo "failed: see $OUT/$name.log"; exit 1; }
 done

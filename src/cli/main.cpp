@@ -45,7 +45,16 @@ int main(int argc, char** argv) {
   b2b::cli::add_pos_command(app);
   b2b::cli::add_augment_command(app);
   std::string command_line = "bert2bilstm";
-  for (int i = 1; i < argc; ++i) command_line += std::string(" ") + argv[i];
+  // As a shell would take it back: an argument with spaces or quotes in single quotes.
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    const bool plain = !arg.empty() && arg.find_first_not_of(
+                                           "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+                                           "0123456789_./:=,+-@%|") == std::string::npos;
+    std::string quoted = "'";
+    for (char c : arg) quoted += c == '\'' ? std::string("'\\''") : std::string(1, c);
+    command_line += " " + (plain ? arg : quoted + "'");
+  }
   b2b::cli::add_distill_command(app, command_line);
   b2b::cli::add_demo_command(app, command_line);
   b2b::cli::add_bench_command(app);

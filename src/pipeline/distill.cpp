@@ -138,7 +138,8 @@ bool run_distill(DistillSpec spec) {
       throw Error(std::string(flag) + ": unknown stage '" + stage + "' (" + names + ")");
     }
   }
-  if (spec.pos_model.empty() && spec.conllu.empty())
+  // The POS tagger serves augmentation, which needs gold rows: --gold-size 0 needs neither.
+  if (spec.pos_model.empty() && spec.conllu.empty() && spec.gold_size != 0)
     throw Error("distill: give --pos-model or --conllu");
   // GLUE's layouts: MNLI has two dev sets (matched genres first: the one training watches),
   // every other task one dev.tsv. The report scores every model on each.
@@ -215,9 +216,9 @@ bool run_distill(DistillSpec spec) {
     // Stages this directory has finished already are kept. Each is then checked as usual:
     // other augmentation settings here redo augment and what follows.
     // Only the stages this run has: a run without gold rows takes no augmented set.
-    std::vector<std::string> wanted = {"pos"};
+    std::vector<std::string> wanted;
     if (spec.gold_size > 0) wanted.push_back("gold");
-    if (has_gold) wanted.insert(wanted.end(), {"augment", "label"});
+    if (has_gold) wanted.insert(wanted.end(), {"pos", "augment", "label"});
     if (has_unlabeled) wanted.push_back("unlabeled");
     for (const auto& stage : manifest.adopt(spec.transfer_from, dir, wanted))
       std::fprintf(stderr, "stage %s: taken from %s\n", stage.c_str(), spec.transfer_from.c_str());
@@ -231,7 +232,7 @@ bool run_distill(DistillSpec spec) {
   };
 
   const std::string pos_model = spec.conllu.empty() ? spec.pos_model : dir + "/pos.model";
-  if (!spec.conllu.empty()) {
+  if (!spec.conllu.empty() && has_gold) {
     manifest.run(
         {"pos",
          {{"iterations", 12}},

@@ -204,7 +204,8 @@ std::string describe_training_data(const nlohmann::json& data, bool has_baseline
            dropped_gold = u.value("dropped_as_gold", size_t{0});
     md << ", and " << with_commas(written - std::min(written, dropped_gold)) << " unlabeled texts";
     if (u.value("sample", size_t{0}) > 0)
-      md << " (a seeded sample of " << with_commas(u.value("sample", size_t{0})) << ")";
+      md << " (of the --unlabeled files, a seeded sample of "
+         << with_commas(u.value("sample", size_t{0})) << ")";
     md << ":\n";
     for (const auto& s : u["sources"]) {
       md << "  - " << s.value("path", "") << " (" << s.value("layout", "")
