@@ -88,9 +88,10 @@ TEST_F(CliTest, TheInstalledLibraryClassifiesLikePredictFromCppAndC) {
     return status == 0;
   };
   ASSERT_TRUE(sh("cmake --install " + std::string(B2B_BUILD_DIR) + " --prefix " + prefix));
-  for (const char* file : {"include/bert2bilstm/classifier.h", "include/bert2bilstm/c_api.h",
-                           "lib/cmake/bert2bilstm/bert2bilstmConfig.cmake",
-                           "lib/pkgconfig/bert2bilstm.pc", "lib/libbert2bilstm.a"}) {
+  for (const char* file :
+       {"include/bert2bilstm/classifier.h", "include/bert2bilstm/c_api.h",
+        "lib/cmake/bert2bilstm/bert2bilstmConfig.cmake", "lib/pkgconfig/bert2bilstm.pc",
+        "lib/libbert2bilstm.a", "bin/bert2bilstm"}) {
     EXPECT_TRUE(std::filesystem::exists(prefix + "/" + file)) << file;
   }
   std::filesystem::create_directories(dir.path("project"));
@@ -114,10 +115,18 @@ TEST_F(CliTest, TheInstalledLibraryClassifiesLikePredictFromCppAndC) {
   ASSERT_EQ(expected.exit_code, 0) << expected.err;
   auto expected_rows = lines_of(expected.out);
   expected_rows.erase(expected_rows.begin());  // the header
-  const std::string library_path = "LD_LIBRARY_PATH=" + prefix + "/lib ";
-  for (const std::string& program : {build + "/classify", dir.path("classify_c")}) {
-    ASSERT_TRUE(
-        sh(library_path + program + " " + model() + " < " + input + " > " + dir.path("out.txt")));
+  // Static C linking through pkg-config: the library and what it needs, the C++ runtime too.
+  ASSERT_TRUE(sh("export PKG_CONFIG_PATH=" + prefix + "/lib/pkgconfig; cc -o " +
+                 dir.path("classify_static") + " " + std::string(B2B_SOURCE_DIR) +
+                 "/examples/classify.c $(pkg-config --cflags bert2bilstm) " + prefix +
+                 "/lib/libbert2bilstm.a $(pkg-config --static --libs-only-l bert2bilstm | sed "
+                 "'s/-lbert2bilstm//')"));
+  // No LD_LIBRARY_PATH: the CMake build's and pkg-config's RUNPATH find the library.
+  ASSERT_TRUE(sh(prefix + "/bin/bert2bilstm --version"));
+  for (const std::string& program :
+       {build + "/classify", dir.path("classify_c"), dir.path("classify_static")}) {
+    ASSERT_TRUE(sh("env -u LD_LIBRARY_PATH " + program + " " + model() + " < " + input + " > " +
+                   dir.path("out.txt")));
     const auto rows = lines_of(read_file(dir.path("out.txt")));
     ASSERT_EQ(rows.size(), expected_rows.size()) << program;
     for (size_t i = 0; i < rows.size(); ++i) {
