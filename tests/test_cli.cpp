@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "cli_fixture.h"
+#include "random_student.h"
 #include "util/malloc_tuning.h"
 
 namespace b2b {
@@ -253,6 +254,25 @@ TEST(Cli, VersionAndHelp) {
     EXPECT_EQ(result.exit_code, 0) << command;
     EXPECT_NE(result.out.find("--"), std::string::npos) << command;
   }
+}
+
+// issue 34: a line without a TAB given to a pair model is said, not fatal: the lines before it
+// are printed, it gets its row (text_b empty), and the batch goes on.
+TEST(Cli, PredictWithAPairModelWarnsOfALineWithoutATabAndGoesOn) {
+  test::TempDir dir;
+  test::write_random_student(dir.path("pair"), true, EmbeddingMode::kRand);
+  const auto result = run_cli("predict --model " + dir.path("pair"),
+                              "a good film\ta film\nno tab here\nbad\tfilm\n");
+  ASSERT_EQ(result.exit_code, 0) << result.err;
+  std::istringstream rows(result.out);
+  std::string row;
+  size_t count = 0;
+  while (std::getline(rows, row)) ++count;
+  EXPECT_EQ(count, 4u) << result.out;  // the header and one row a line
+  EXPECT_NE(result.err.find("<stdin>:2: a pair model needs text_a<TAB>text_b; no TAB here"),
+            std::string::npos)
+      << result.err;
+  EXPECT_EQ(std::count(result.err.begin(), result.err.end(), '\n'), 1) << result.err;
 }
 
 // `predict --model M`, started with `env_changes` applied to our environment ("NAME=value" sets,

@@ -95,12 +95,19 @@ void run(const Flags& f) {
     if (!line.empty() && line.back() == '\r') line.pop_back();
     if (line_number == 1) strip_byte_order_mark(line);
     if (!is_valid_utf8(line)) fail_line("<stdin>", line_number, "invalid UTF-8");
-    const size_t tab = bert || pairs_required ? line.find('\t') : std::string::npos;
-    if (pairs_required && tab == std::string::npos)
-      fail_line("<stdin>", line_number, "a pair model needs text_a<TAB>text_b");
+    size_t tab = bert || pairs_required ? line.find('\t') : std::string::npos;
+    // Said, not refused, as a blank line is: one bad line of a batch job must not lose the
+    // lines before it (they are printed in chunks) nor stop the rest. Its row stays in place.
+    const bool no_tab = pairs_required && tab == std::string::npos;
+    if (no_tab) {
+      warn("<stdin>:" + std::to_string(line_number) +
+           ": a pair model needs text_a<TAB>text_b; no TAB here, so text_b is empty");
+      tab = line.size();
+      line += '\t';
+    }
     // Said, not refused: a blank line in a batch job should not stop it.
-    if (!has_words(tab == std::string::npos ? line : line.substr(0, tab)) ||
-        (tab != std::string::npos && !has_words(line.substr(tab + 1)))) {
+    if (!no_tab && (!has_words(tab == std::string::npos ? line : line.substr(0, tab)) ||
+                    (tab != std::string::npos && !has_words(line.substr(tab + 1))))) {
       warn("<stdin>:" + std::to_string(line_number) +
            ": no words in the text (a student reads it as one unknown word)");
     }
