@@ -256,6 +256,20 @@ TEST(Cli, VersionAndHelp) {
   }
 }
 
+// issue 34: --threads 0 was taken silently as "all cores"; given, it must be a count.
+TEST(Cli, ThreadsZeroIsRefused) {
+  for (const char* command : {"student train --task sst2 --train x --dev x --out y",
+                              "augment "
+                              "--task sst2 --input x --output y --pos-model z",
+                              "eval --model m --data d"}) {
+    const auto result = run_cli(std::string(command) + " --threads 0");
+    EXPECT_NE(result.exit_code, 0) << command;
+    EXPECT_NE(result.err.find("expected a positive integer, got 0"), std::string::npos)
+        << command << "\n"
+        << result.err;
+  }
+}
+
 // issue 34: a line without a TAB given to a pair model is said, not fatal: the lines before it
 // are printed, it gets its row (text_b empty), and the batch goes on.
 TEST(Cli, PredictWithAPairModelWarnsOfALineWithoutATabAndGoesOn) {

@@ -49,7 +49,8 @@ void add_augment_command(CLI::App& app) {
   cmd->add_option("--p-pos", flags->options.p_pos)->capture_default_str();
   cmd->add_option("--p-ng", flags->options.p_ng)->capture_default_str();
   cmd->add_option("--seed", flags->options.seed)->capture_default_str();
-  cmd->add_option("--threads", flags->threads, "worker threads (default: all cores)");
+  cmd->add_option("--threads", flags->threads, "worker threads (default: all cores)")
+      ->check(positive_integer());
   cmd->final_callback([flags] { run(*flags); });
 }
 

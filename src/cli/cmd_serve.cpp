@@ -107,7 +107,8 @@ void configure_serve(CLI::App& app) {
       ->capture_default_str()
       ->check(CLI::Range(0, 65535));
   cmd->add_option("--threads", o.threads,
-                  "model threads, each computing its own batch (default: all cores)");
+                  "model threads, each computing its own batch (default: all cores)")
+      ->check(positive_integer());
   cmd->add_option("--http-threads", o.http_threads,
                   "most connection threads (default 4096): a connection holds one while open, "
                   "and more connections wait");

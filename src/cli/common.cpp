@@ -12,7 +12,9 @@ void add_task_flags(CLI::App* app, TaskFlags& flags, bool required) {
 }
 
 void add_threads_flag(CLI::App* app, int& threads) {
-  app->add_option("--threads", threads, "CPU threads (default: all cores)");
+  // Given, it must be a count: 0 used to mean "all cores" without a word, like leaving it out.
+  app->add_option("--threads", threads, "CPU threads (default: all cores)")
+      ->check(positive_integer());
 }
 
 CLI::Validator positive_integer() {
