@@ -12,7 +12,8 @@
 # Teacher labels are computed once per text source and reused (--transfer-from): the first run
 # of each setting labels, the others take its `unlabeled` stage. Every run resumes where it was
 # killed: rerun the script. Planned for about ten hours of two cores; RUNS=... picks a subset,
-# e.g. RUNS="d1000s1 d1000s2" (names below). THREADS (default 2) per run.
+# e.g. RUNS="d1000s1 d1000s2" (names below). THREADS (default 2) per run; SEEDS_1000 (default
+# "1 2 3") the student seeds at 1,000 gold labels.
 #
 #   scripts/learning_curve.sh [BUILD_DIR]      # then: bert2bilstm report --runs runs/curve/* --out runs/curve.md
 set -euo pipefail
@@ -34,7 +35,7 @@ imdb=(--unlabeled "$SHARED/data/unlabeled/imdb-unsup-sentences.txt" --unlabeled-
 plan=()
 for gold in 0 100 1000 5000 all; do
   seeds="1"
-  [ "$gold" = 1000 ] && seeds="1 2 3"
+  [ "$gold" = 1000 ] && seeds=${SEEDS_1000:-"1 2 3"}
   for s in $seeds; do
     [ "$gold" != 0 ] && plan+=("b${gold}s$s|--gold-size $gold --student-seed $s")
     plan+=("c${gold}s$s|--gold-size $gold --unlabeled-rest --student-seed $s")
