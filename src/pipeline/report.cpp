@@ -369,7 +369,7 @@ struct RunSummary {
   // Dev accuracy where the teacher is right / wrong (reports since issue 15), -1 when absent.
   double distilled_right = -1, distilled_wrong = -1, undistilled_right = -1, undistilled_wrong = -1;
   // From the report's record of what the models saw (since issue 32): gold rows (-1: not
-  // recorded) and the unlabeled text, as words ("augmentation only", "+ rest of train + a.txt").
+  // recorded) and the unlabeled text, as words ("augmentation only", "rest of train + a.txt").
   int64_t gold_rows = -1;
   std::string text_sources;
 };
@@ -425,8 +425,11 @@ RunSummary read_run_summary(const std::string& dir) {
     if (json.contains("data")) {
       const auto& data = json["data"];
       run.gold_rows = data.value("gold_rows", int64_t{0});
-      run.text_sources = run.gold_rows > 0 ? "augmented gold" : "";
+      // The gold rows are augmented whenever there are any: a setting is named by its
+      // unlabeled text, the same at every gold size.
+      run.text_sources = "augmentation only";
       if (data.contains("unlabeled")) {
+        run.text_sources.clear();
         const auto& u = data["unlabeled"];
         const size_t sample = u.value("sample", size_t{0});
         for (const auto& source : u.at("sources")) {
