@@ -63,14 +63,15 @@ UnlabeledReader::UnlabeledReader(const std::string& path, const TaskSpec& task)
   if (!is_valid_utf8(first_line_)) fail_line(path, 1, "invalid UTF-8");
   std::vector<std::string> fields;
   const bool closed = split_record(first_line_, task.quoting, fields);
-  const auto a = std::find(fields.begin(), fields.end(), task.text_a);
-  const auto b =
-      task.is_pair() ? std::find(fields.begin(), fields.end(), task.text_b) : fields.end();
-  if (closed && a != fields.end() && (!task.is_pair() || b != fields.end())) {
-    delimited_ = true;
-    column_a_ = static_cast<int>(a - fields.begin());
-    column_b_ = task.is_pair() ? static_cast<int>(b - fields.begin()) : -1;
-    columns_ = fields.size();
+  auto names = [&](const std::string& column) {
+    return std::find(fields.begin(), fields.end(), column) != fields.end();
+  };
+  if (closed && names(task.text_a) && (!task.is_pair() || names(task.text_b))) {
+    // A task file without its labels: the task files' own reader, which ignores the rest.
+    in_.reset();
+    ReadOptions options;
+    options.labels_required = false;
+    delimited_ = std::make_unique<DatasetReader>(path, task, options);
     return;
   }
   if (task.is_pair()) {
@@ -84,9 +85,20 @@ UnlabeledReader::UnlabeledReader(const std::string& path, const TaskSpec& task)
 
 UnlabeledReader::~UnlabeledReader() = default;
 
+size_t UnlabeledReader::malformed() const {
+  return delimited_ ? delimited_->skipped_malformed() : 0;
+}
+
 bool UnlabeledReader::next(Example& example) {
+  if (delimited_) {
+    std::string ignored_label;
+    while (delimited_->next(example, ignored_label)) {
+      if (!is_blank(example.text_a) && !(task_.is_pair() && is_blank(example.text_b))) return true;
+      ++blank_;
+    }
+    return false;
+  }
   std::string line;
-  std::vector<std::string> fields;
   for (;;) {
     if (pending_first_) {
       line = std::move(first_line_);
@@ -99,44 +111,21 @@ bool UnlabeledReader::next(Example& example) {
       ++line_number_;
       if (!is_valid_utf8(line)) fail_line(path_, line_number_, "invalid UTF-8");
     }
-    if (!delimited_) {
-      if (is_blank(line)) {
-        ++blank_;
-        continue;
-      }
-      if (line.find('\t') != std::string::npos) {
-        fail_line(path_, line_number_,
-                  "holds a TAB, but this file has one text a line (its first line names no "
-                  "column '" +
-                      task_.text_a +
-                      "'): a file with columns, such as a label, needs a header naming the text "
-                      "column");
-      }
-      example.text_a = std::move(line);
-      example.text_b.clear();
-      return true;
-    }
-    if (line.empty()) {
+    if (is_blank(line)) {
       ++blank_;
       continue;
     }
-    const bool closed = split_record(line, task_.quoting, fields);
-    if (!closed || fields.size() != columns_) {
-      if (task_.skip_malformed_rows) {
-        ++malformed_;
-        continue;
-      }
+    if (line.find('\t') != std::string::npos) {
       fail_line(path_, line_number_,
-                closed ? "expected " + std::to_string(columns_) + " tab-separated fields, found " +
-                             std::to_string(fields.size())
-                       : "unterminated quoted field");
+                "holds a TAB, but this file has one text a line (its first line names no "
+                "column '" +
+                    task_.text_a +
+                    "'): a file with columns, such as a label, needs a header naming the text "
+                    "column");
     }
-    if (is_blank(fields[column_a_]) || (column_b_ >= 0 && is_blank(fields[column_b_]))) {
-      ++blank_;
-      continue;
-    }
-    example.text_a = std::move(fields[column_a_]);
-    example.text_b = column_b_ >= 0 ? std::move(fields[column_b_]) : std::string();
+    example.text_a = std::move(line);
+    example.text_b.clear();
+    example.logits.clear();
     return true;
   }
 }

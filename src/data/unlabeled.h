@@ -12,7 +12,8 @@
 // Texts are compared as the student reads them (BERT's basic tokenizer, lower-cased, tokens
 // joined by spaces; a pair as its two texts): a text equal to a dev or test text is dropped (a
 // dev or test sentence must never reach a student through the teacher), as is a repeat of an
-// earlier one. Blank lines and whitespace-only texts are skipped and counted.
+// earlier one. Blank or whitespace-only texts are skipped and counted (a delimited file's empty
+// lines are skipped as its task files' are, uncounted).
 //
 // Usage:
 //   UnlabeledCollector collect(task, {"SST-2/dev.tsv", "SST-2/test.tsv"});
@@ -64,18 +65,18 @@ class UnlabeledReader {
   ~UnlabeledReader();
   // The next text (pair); false at the end. Blank texts are skipped and counted.
   bool next(Example& example);
-  bool delimited() const { return delimited_; }
+  bool delimited() const { return delimited_ != nullptr; }
   size_t blank() const { return blank_; }
-  size_t malformed() const { return malformed_; }  // rows skipped on a skip_malformed_rows task
+  size_t malformed() const;  // rows skipped on a skip_malformed_rows task
 
  private:
   struct Stream;
-  std::unique_ptr<Stream> in_;
+  std::unique_ptr<Stream> in_;                // a plain file
+  std::unique_ptr<DatasetReader> delimited_;  // a delimited one
   std::string path_;
   TaskSpec task_;
-  bool delimited_ = false, pending_first_ = false;
-  int column_a_ = 0, column_b_ = -1;
-  size_t columns_ = 1, line_number_ = 0, blank_ = 0, malformed_ = 0;
+  bool pending_first_ = false;
+  size_t line_number_ = 0, blank_ = 0;
   std::string first_line_;
 };
 

@@ -189,7 +189,6 @@ bool run_distill(DistillSpec spec) {
   }
   // What no unlabeled text may equal: every dev set, and test.tsv when the directory has one.
   std::vector<std::string> held_out = dev_sets;
-  if (dev_sets.size() > 1 && dev_sets.front() == dev_sets.back()) held_out.pop_back();
   if (fs::exists(spec.data_dir + "/test.tsv")) held_out.push_back(spec.data_dir + "/test.tsv");
   // The teacher, the students and their settings are checked now, not after the augmentation.
   validate_student_spec(spec.student);
@@ -225,6 +224,13 @@ bool run_distill(DistillSpec spec) {
   }
   bool forcing = false;
   auto force = [&](const std::string& stage) { return forcing = forcing || stage == spec.from; };
+  // A stage this run has runs, or is found up to date; one it has not still counts for --from.
+  auto run_stage = [&](bool wanted, const Stage& stage) {
+    if (wanted)
+      manifest.run(stage, force(stage.name));
+    else
+      force(stage.name);
+  };
   auto stop = [&](const std::string& stage) {
     if (stage != spec.stop_after) return false;
     std::fprintf(stderr, "stopped after stage %s (--stop-after)\n", stage.c_str());
@@ -232,65 +238,43 @@ bool run_distill(DistillSpec spec) {
   };
 
   const std::string pos_model = spec.conllu.empty() ? spec.pos_model : dir + "/pos.model";
-  if (!spec.conllu.empty() && has_gold) {
-    manifest.run(
-        {"pos",
-         {{"iterations", 12}},
-         {spec.conllu},
-         {pos_model},
-         [&] {
-           PosTagger::train(read_conllu(spec.conllu), TaggerTrainOptions{12}).save(pos_model);
-         }},
-        force("pos"));
-  } else {
-    force("pos");
-  }
+  run_stage(!spec.conllu.empty() && has_gold,
+            {"pos", {{"iterations", 12}}, {spec.conllu}, {pos_model}, [&] {
+               PosTagger::train(read_conllu(spec.conllu), TaggerTrainOptions{12}).save(pos_model);
+             }});
   if (stop("pos")) return false;
 
   const auto& a = spec.augment;
   // The gold rows the students see: all of train.tsv, or a stratified sample of it.
   const std::string gold = all_gold ? train : dir + "/gold.tsv";
-  if (spec.gold_size > 0) {
-    manifest.run({"gold",
-                  {{"gold_size", spec.gold_size}, {"seed", a.seed}},
-                  {train},
-                  {gold},
-                  [&] {
-                    const GoldSample sample =
-                        sample_gold_rows(train, spec.task, gold, spec.gold_size, a.seed);
-                    std::fprintf(stderr, "gold: %zu of %zu labeled rows (stratified, seed %llu)\n",
-                                 sample.rows, sample.labeled,
-                                 static_cast<unsigned long long>(a.seed));
-                  }},
-                 force("gold"));
-  } else {
-    force("gold");
-  }
+  run_stage(spec.gold_size > 0,
+            {"gold", {{"gold_size", spec.gold_size}, {"seed", a.seed}}, {train}, {gold}, [&] {
+               const GoldSample sample =
+                   sample_gold_rows(train, spec.task, gold, spec.gold_size, a.seed);
+               std::fprintf(stderr, "gold: %zu of %zu labeled rows (stratified, seed %llu)\n",
+                            sample.rows, sample.labeled, static_cast<unsigned long long>(a.seed));
+             }});
   if (stop("gold")) return false;
 
   const std::string transfer = dir + "/transfer.tsv";
   const std::string labeled = dir + "/transfer.labeled.tsv";
-  if (has_gold) {
-    manifest.run(
-        {"augment",
-         {{"p_mask", a.p_mask},
-          {"p_pos", a.p_pos},
-          {"p_ng", a.p_ng},
-          {"n_iter", a.n_iter},
-          {"seed", a.seed},
-          {"transfer_size", spec.transfer_size}},
-         {gold, pos_model},
-         {transfer},
-         [&] {
-           const PosTagger tagger = PosTagger::load(pos_model);
-           const auto summary = augment_file(tagger, spec.task, gold, transfer, {a, spec.threads});
-           if (spec.transfer_size > 0)
-             subsample_transfer_set(transfer, summary.originals, spec.transfer_size, a.seed);
-         }},
-        force("augment"));
-  } else {
-    force("augment");
-  }
+  run_stage(
+      has_gold,
+      {"augment",
+       {{"p_mask", a.p_mask},
+        {"p_pos", a.p_pos},
+        {"p_ng", a.p_ng},
+        {"n_iter", a.n_iter},
+        {"seed", a.seed},
+        {"transfer_size", spec.transfer_size}},
+       {gold, pos_model},
+       {transfer},
+       [&] {
+         const PosTagger tagger = PosTagger::load(pos_model);
+         const auto summary = augment_file(tagger, spec.task, gold, transfer, {a, spec.threads});
+         if (spec.transfer_size > 0)
+           subsample_transfer_set(transfer, summary.originals, spec.transfer_size, a.seed);
+       }});
   if (stop("augment")) return false;
 
   auto label_into = [&](const std::string& input, const std::string& output) {
@@ -302,16 +286,11 @@ bool run_distill(DistillSpec spec) {
     options.chunk_rows = spec.label_chunk_rows;
     label_file(teacher, spec.task, input, output, options);
   };
-  if (has_gold) {
-    manifest.run({"label",
-                  {{"batch", spec.label.batch}, {"max_length", spec.label.max_length}},
-                  {transfer, spec.teacher_dir},
-                  {labeled},
-                  [&] { label_into(transfer, labeled); }},
-                 force("label"));
-  } else {
-    force("label");
-  }
+  run_stage(has_gold, {"label",
+                       {{"batch", spec.label.batch}, {"max_length", spec.label.max_length}},
+                       {transfer, spec.teacher_dir},
+                       {labeled},
+                       [&] { label_into(transfer, labeled); }});
   if (stop("label")) return false;
 
   // Unlabeled text: collected (held-out texts and repeats dropped, sampled) and labeled apart
@@ -323,62 +302,49 @@ bool run_distill(DistillSpec spec) {
   std::vector<std::string> sources;
   if (spec.unlabeled_rest) sources.push_back(train);
   sources.insert(sources.end(), spec.unlabeled.begin(), spec.unlabeled.end());
-  if (has_unlabeled) {
-    std::vector<std::string> inputs = sources;
-    inputs.insert(inputs.end(), held_out.begin(), held_out.end());
-    inputs.push_back(spec.teacher_dir);
-    manifest.run(
-        {"unlabeled",
-         {{"sources", sources},
-          {"size", spec.unlabeled_size},
-          {"seed", a.seed},
-          {"batch", spec.label.batch},
-          {"max_length", spec.label.max_length}},
-         inputs,
-         {unlabeled, unlabeled_labeled, unlabeled_record},
-         [&] {
-           const UnlabeledCollector collector(spec.task, held_out);
-           const UnlabeledSummary summary = collector.write(
-               sources, unlabeled, {spec.unlabeled_size, a.seed, spec.unlabeled_rest ? 1u : 0u});
-           for (const auto& s : summary.sources)
-             std::fprintf(stderr,
-                          "unlabeled: %s: %zu texts; dropped %zu equal to a dev or test "
-                          "text, %zu repeats; skipped %zu blank; %zu kept\n",
-                          s.path.c_str(), s.texts, s.held_out, s.duplicates, s.blank, s.kept);
-           std::fprintf(stderr, "unlabeled: %zu rows to label\n", summary.written);
-           label_into(unlabeled, unlabeled_labeled);
-           write_file_atomic(unlabeled_record, summary.to_json().dump(2) + "\n");
-         }},
-        force("unlabeled"));
-  } else {
-    force("unlabeled");
-  }
+  std::vector<std::string> unlabeled_inputs = sources;
+  unlabeled_inputs.insert(unlabeled_inputs.end(), held_out.begin(), held_out.end());
+  unlabeled_inputs.push_back(spec.teacher_dir);
+  run_stage(has_unlabeled,
+            {"unlabeled",
+             {{"sources", sources},
+              {"size", spec.unlabeled_size},
+              {"seed", a.seed},
+              {"batch", spec.label.batch},
+              {"max_length", spec.label.max_length}},
+             unlabeled_inputs,
+             {unlabeled, unlabeled_labeled, unlabeled_record},
+             [&] {
+               const UnlabeledCollector collector(spec.task, held_out);
+               const UnlabeledSummary summary =
+                   collector.write(sources, unlabeled,
+                                   {spec.unlabeled_size, a.seed, spec.unlabeled_rest ? 1u : 0u});
+               for (const auto& s : summary.sources)
+                 std::fprintf(stderr,
+                              "unlabeled: %s: %zu texts; dropped %zu equal to a dev or test "
+                              "text, %zu repeats; skipped %zu blank; %zu kept\n",
+                              s.path.c_str(), s.texts, s.held_out, s.duplicates, s.blank, s.kept);
+               std::fprintf(stderr, "unlabeled: %zu rows to label\n", summary.written);
+               label_into(unlabeled, unlabeled_labeled);
+               write_file_atomic(unlabeled_record, summary.to_json().dump(2) + "\n");
+             }});
   if (stop("unlabeled")) return false;
 
   // The student's training file: the labeled transfer set, or it and the unlabeled rows.
-  std::string student_train = labeled;
+  // Without gold rows there is neither a gold file nor a labeled transfer set to join.
+  const std::string gold_in_use = has_gold ? gold : "", labeled_in_use = has_gold ? labeled : "";
+  const std::string student_train = has_unlabeled ? dir + "/train.labeled.tsv" : labeled;
   const std::string join_record = dir + "/join.json";
-  if (has_unlabeled) {
-    student_train = dir + "/train.labeled.tsv";
-    std::vector<std::string> inputs = {unlabeled_labeled};
-    if (has_gold) inputs.insert(inputs.end(), {gold, labeled});
-    manifest.run({"join",
-                  {},
-                  inputs,
-                  {student_train, join_record},
-                  [&] {
-                    const size_t dropped =
-                        join_transfer_sets(spec.task, has_gold ? gold : "", has_gold ? labeled : "",
-                                           unlabeled_labeled, student_train);
-                    std::fprintf(stderr, "join: dropped %zu unlabeled rows equal to a gold row\n",
-                                 dropped);
-                    write_file_atomic(join_record,
-                                      nlohmann::json{{"dropped_as_gold", dropped}}.dump() + "\n");
-                  }},
-                 force("join"));
-  } else {
-    force("join");
-  }
+  std::vector<std::string> join_inputs = {unlabeled_labeled};
+  if (has_gold) join_inputs.insert(join_inputs.end(), {gold, labeled});
+  run_stage(
+      has_unlabeled,
+      {"join", {}, join_inputs, {student_train, join_record}, [&] {
+         const size_t dropped = join_transfer_sets(spec.task, gold_in_use, labeled_in_use,
+                                                   unlabeled_labeled, student_train);
+         std::fprintf(stderr, "join: dropped %zu unlabeled rows equal to a gold row\n", dropped);
+         write_file_atomic(join_record, nlohmann::json{{"dropped_as_gold", dropped}}.dump() + "\n");
+       }});
   if (stop("join")) return false;
 
   StudentRunSpec student = spec.student;
@@ -426,10 +392,9 @@ bool run_distill(DistillSpec spec) {
   report.out_dir = dir;
   report.command = spec.command;
   report.transfer_rows = count_rows(student_train);
-  report.data =
-      training_data_record(spec, train, has_gold ? gold : "", has_gold ? labeled : "",
-                           has_unlabeled ? unlabeled_record : "", has_unlabeled ? join_record : "",
-                           report.transfer_rows, with_baseline ? &baseline : nullptr);
+  report.data = training_data_record(
+      spec, train, gold_in_use, labeled_in_use, has_unlabeled ? unlabeled_record : "",
+      has_unlabeled ? join_record : "", report.transfer_rows, with_baseline ? &baseline : nullptr);
   std::vector<std::string> report_inputs = {spec.teacher_dir, student.out};
   report_inputs.insert(report_inputs.end(), dev_sets.begin(), dev_sets.end());
   if (with_baseline) report_inputs.push_back(baseline.out);

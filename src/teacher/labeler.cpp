@@ -8,8 +8,8 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <nlohmann/json.hpp>
-#include <set>
 
 #include "data/dataset.h"
 #include "data/transfer_set.h"
@@ -145,42 +145,48 @@ LabelSummary label_file(Teacher& teacher, TaskSpec task, const std::string& inpu
   ReadOptions read_options;
   read_options.labels_required = false;
   const int64_t k = teacher.config.num_labels;
-  // A task without a label list takes the teacher's label names (config.json's id2label). Names
-  // that say nothing (LABEL_0.., 0..k-1) give way to the names the file's labels hold, sorted,
-  // when there are k of them (the order `teacher finetune` gives its labels); a file without
-  // labels, or with a placeholder, keeps the teacher's. A gold label outside the list is an
-  // error naming it.
-  if (task.labels.empty()) {
-    const std::vector<std::string> names = label_names(teacher.config);
-    std::set<std::string> found;
-    if (generic_label_names(names)) {
-      DatasetReader probe(input, task, read_options);
-      Example example;
-      std::string raw_label;
-      while (probe.next(example, raw_label)) {
-        if (!raw_label.empty()) found.insert(raw_label);
-      }
-    }
-    task.labels = static_cast<int64_t>(found.size()) == k
-                      ? std::vector<std::string>(found.begin(), found.end())
-                      : names;
-  }
-  if (task.num_labels() != k) {
-    fail_file(options.model_dir, "has " + std::to_string(k) + " labels but task " +
-                                     task.describe() + " has " + std::to_string(task.num_labels()));
-  }
-  // The file is read twice as a stream, never held: once to count (and check) its rows, then
-  // chunk by chunk as they are labeled. Memory holds one chunk.
+  // One pass over the file, held by no one: its rows counted and checked, and the first line of
+  // each label name it holds kept, so that the names are settled and a bad one refused before
+  // anything is labeled. The rows are then read again chunk by chunk as they are labeled.
   size_t n = 0, malformed = 0;
+  std::map<std::string, size_t> label_lines;
   {
     DatasetReader counter(input, task, read_options);
-    for (std::vector<Example> rows; !(rows = read_rows(counter, 4096)).empty();) n += rows.size();
+    Example example;
+    std::string raw_label;
+    for (; counter.next(example, raw_label); ++n) {
+      if (!raw_label.empty()) label_lines.emplace(raw_label, counter.line());
+    }
     malformed = counter.skipped_malformed();
   }
   if (n == 0) fail_file(input, "no examples after the header");
   if (malformed > 0)
     warn(input + ": skipped " + std::to_string(malformed) +
          " malformed rows (wrong number of fields)");
+  // A task without a label list takes the teacher's label names (config.json's id2label). Names
+  // that say nothing (LABEL_0.., 0..k-1) give way to the names the file's labels hold, sorted,
+  // when there are k of them (the order `teacher finetune` gives its labels); a file without
+  // labels, or with a placeholder, keeps the teacher's. A gold label outside the list is an
+  // error naming it and its first line.
+  if (task.labels.empty()) {
+    const std::vector<std::string> names = label_names(teacher.config);
+    task.labels = names;
+    if (generic_label_names(names) && static_cast<int64_t>(label_lines.size()) == k) {
+      task.labels.clear();
+      for (const auto& [name, line] : label_lines) task.labels.push_back(name);
+    }
+  }
+  if (task.num_labels() != k) {
+    fail_file(options.model_dir, "has " + std::to_string(k) + " labels but task " +
+                                     task.describe() + " has " + std::to_string(task.num_labels()));
+  }
+  for (const auto& [name, line] : label_lines) {
+    if (task.label_id(name) < 0) {
+      std::string expected;
+      for (const auto& label : task.labels) expected += (expected.empty() ? "" : ", ") + label;
+      fail_line(input, line, "unknown label '" + name + "' (expected one of: " + expected + ")");
+    }
+  }
   // Shards are made of whole chunks counted from the first row, so every row is computed in
   // the same batch whether the file is labeled whole, in shards or after a resume (float
   // results depend on the batch a row shares).
@@ -206,11 +212,13 @@ LabelSummary label_file(Teacher& teacher, TaskSpec task, const std::string& inpu
                  partial.c_str());
   Progress progress("label", static_cast<int64_t>(end - begin - resume.rows), "sentences");
   DatasetReader reader(input, task, read_options);
-  for (size_t skipped = 0; skipped < begin + resume.rows;) {
-    const size_t rows =
-        read_rows(reader, std::min<size_t>(4096, begin + resume.rows - skipped)).size();
-    if (rows == 0) fail_file(input, "changed while being labeled (fewer rows than counted)");
-    skipped += rows;
+  {
+    Example example;
+    std::string raw_label;
+    for (size_t skipped = 0; skipped < begin + resume.rows; ++skipped) {
+      if (!reader.next(example, raw_label))
+        fail_file(input, "changed while being labeled (fewer rows than counted)");
+    }
   }
   for (size_t chunk = begin + resume.rows; chunk < end; chunk += options.chunk_rows) {
     const size_t chunk_end = std::min(end, chunk + options.chunk_rows);
