@@ -6,7 +6,7 @@
 #   scripts/setup.sh --fuzz   also clang and its libFuzzer runtime
 set -euo pipefail
 
-packages=(build-essential cmake pkg-config libtorch-dev libopenblas0-openmp libblas-dev
+packages=(build-essential cmake pkg-config libtorch-dev libdnnl-dev libopenblas0-openmp libblas-dev
   libutf8proc-dev nlohmann-json3-dev libcli11-dev libspdlog-dev libfmt-dev
   libcpp-httplib-dev libgtest-dev libbenchmark-dev clang-format gnuplot-nox libonnx-dev libgloo-dev
   slurmctld slurmd slurm-client munge)  # the last four: a single-node Slurm for the recipe's test

@@ -11,7 +11,7 @@ namespace {
 
 struct Flags {
   TaskFlags task;
-  std::string teacher, student, data, device = "cpu";
+  std::string teacher, student, data, device = "cpu", precision = "fp32";
   size_t batch = 512;
   int threads = 0;
 };
@@ -34,6 +34,7 @@ void run(const Flags& f) {
   TeacherRunOptions run;
   run.batch = f.batch;
   run.device = parse_device(f.device);
+  run.precision = parse_precision(f.precision);
   // The student first: libtorch's OpenMP threads keep spinning for a while after the teacher.
   const ModelSpeed student = measure_student(f.student, data.examples, f.batch);
   const ModelSpeed teacher = measure_teacher(f.teacher, data.examples, task.is_pair(), run);
@@ -68,6 +69,7 @@ void add_bench_command(CLI::App& app) {
       ->required();
   cmd->add_option("--batch", flags->batch, "the same batch size for both")->capture_default_str();
   cmd->add_option("--device", flags->device, "teacher device: cpu or cuda")->capture_default_str();
+  add_precision_flag(cmd, flags->precision);
   add_threads_flag(cmd, flags->threads);
   cmd->final_callback([flags] { run(*flags); });
 }

@@ -14,7 +14,7 @@ namespace {
 struct Flags {
   TaskFlags task;
   int threads = 0, n_iter = -1;
-  std::string device = "cpu", gold_size = "all";
+  std::string device = "cpu", gold_size = "all", precision = "fp32";
   DistillSpec spec;
 };
 
@@ -35,6 +35,7 @@ void run(Flags f, const std::string& command) {
     }
   }
   f.spec.label.device = parse_device(f.device);
+  f.spec.label.precision = parse_precision(f.precision);
   f.spec.command = command;
   if (!run_distill(f.spec)) return;
   std::printf("%s", read_file(f.spec.out_dir + "/report.md").c_str());
@@ -97,6 +98,7 @@ void add_distill_command(CLI::App& app, const std::string& command_line) {
       ->capture_default_str();
   cmd->add_option("--max-length", s.label.max_length)->capture_default_str();
   cmd->add_option("--device", flags->device, "labeling device: cpu or cuda")->capture_default_str();
+  add_precision_flag(cmd, flags->precision);
   cmd->add_option("--vectors", s.student.vectors, "word vectors for both students");
   cmd->add_option("--embedding-mode", s.student.embedding_mode);
   cmd->add_option("--hidden", s.student.hidden)->check(positive_integer());

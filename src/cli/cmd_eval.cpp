@@ -19,7 +19,7 @@ namespace {
 
 struct Flags {
   TaskFlags task;
-  std::string model, data, device = "cpu";
+  std::string model, data, device = "cpu", precision;
   bool json = false;
   int threads = 0;
   size_t max_words = ClassifierOptions{}.max_words;
@@ -60,6 +60,7 @@ void predict(const Flags& f, int threads, TaskSpec& task, std::vector<int>& gold
   if (is_bert_directory(f.model)) {
     TeacherClassifierOptions options;
     options.device = f.device;
+    if (!f.precision.empty()) options.precision = f.precision;
     options.show_progress = true;
     const auto teacher = load_teacher_classifier(f.model, options);
     task = task_for_teacher(f.task, *teacher, f.model);
@@ -77,6 +78,9 @@ void predict(const Flags& f, int threads, TaskSpec& task, std::vector<int>& gold
     logits = task.is_pair() ? teacher->logits(pairs) : teacher->logits(singles);
     k = teacher->num_labels();
   } else {
+    if (!f.precision.empty())
+      throw Error("--precision " + f.precision + ": " + f.model +
+                  " is a student directory; the flag sets a BERT teacher's arithmetic");
     ClassifierOptions options;
     options.max_batch = f.batch;
     options.max_words = f.max_words;
@@ -133,6 +137,7 @@ void add_eval_command(CLI::App& app) {
   cmd->add_flag("--json", flags->json, "print metrics as JSON");
   cmd->add_option("--device", flags->device, "cpu or cuda (BERT directories)")
       ->capture_default_str();
+  add_precision_flag(cmd, flags->precision);
   cmd->add_option("--max-words", flags->max_words,
                   "words read per text by a student, the first ones (0: no limit)")
       ->capture_default_str();

@@ -16,7 +16,7 @@ namespace b2b::cli {
 namespace {
 
 struct Flags {
-  std::string model, device = "cpu";
+  std::string model, device = "cpu", precision;
   bool json = false;
   int threads = 0;
   size_t max_words = ClassifierOptions{}.max_words;
@@ -79,6 +79,10 @@ void run(const Flags& f) {
   student.max_words = f.max_words;
   TeacherClassifierOptions teacher;
   teacher.device = f.device;
+  if (!f.precision.empty()) teacher.precision = f.precision;
+  if (!bert && !f.precision.empty())
+    throw Error("--precision " + f.precision + ": " + f.model +
+                " is a student directory; the flag sets a BERT teacher's arithmetic");
   const auto model = load_any_classifier(f.model, student, teacher);
   const bool pairs_required = model->is_pair();
   if (!f.json) {
@@ -135,6 +139,7 @@ void add_predict_command(CLI::App& app) {
   cmd->add_flag("--json", flags->json, "one JSON object per line");
   cmd->add_option("--device", flags->device, "cpu or cuda (BERT directories)")
       ->capture_default_str();
+  add_precision_flag(cmd, flags->precision);
   cmd->add_option("--max-words", flags->max_words,
                   "words read per text by a student, the first ones (0: no limit)")
       ->capture_default_str();

@@ -12,7 +12,7 @@ namespace {
 
 struct LabelFlags {
   TaskFlags task;
-  std::string model, input, output, shard, device = "cpu";
+  std::string model, input, output, shard, device = "cpu", precision = "fp32";
   size_t batch = 64, max_length = 128, chunk_rows = 8192, shard_count = 0;
   bool bf16 = false;
   int threads = 0;
@@ -33,10 +33,10 @@ void run_label(const LabelFlags& f) {
   options.run.batch = f.batch;
   options.run.max_length = f.max_length;
   options.run.device = parse_device(f.device);
-  if (f.bf16) options.run.dtype = torch::kBFloat16;
+  options.run.precision = f.bf16 ? Precision::bf16 : parse_precision(f.precision);
   if (f.batch == 0) throw Error("--batch must be positive");
   Teacher teacher = load_teacher(f.model);
-  prepare_teacher(teacher, options.run);
+  options.run.precision = prepare_teacher(teacher, options.run);
   const LabelSummary summary = label_file(teacher, f.task.parse(), f.input, f.output, options);
   std::fprintf(stderr, "labeled %zu rows%s in %.1f s (%.0f sentences/s): %s\n", summary.rows,
                summary.resumed_from
@@ -126,7 +126,8 @@ void add_teacher_command(CLI::App& app) {
   cmd->add_option("--chunk-rows", flags->chunk_rows, "rows per resumable chunk")
       ->capture_default_str();
   cmd->add_option("--device", flags->device, "cpu or cuda")->capture_default_str();
-  cmd->add_flag("--bf16", flags->bf16, "compute in bfloat16 (for GPUs)");
+  add_precision_flag(cmd, flags->precision);
+  cmd->add_flag("--bf16", flags->bf16, "the same as --precision bf16");
   add_threads_flag(cmd, flags->threads);
   cmd->final_callback([flags] { run_label(*flags); });
   add_finetune(teacher);

@@ -17,6 +17,14 @@ void add_threads_flag(CLI::App* app, int& threads) {
       ->check(positive_integer());
 }
 
+void add_precision_flag(CLI::App* app, std::string& precision) {
+  app->add_option("--precision", precision,
+                  "the teacher's arithmetic on CPU: fp32, bf16 (AVX512_BF16 or AMX) or int8 "
+                  "(VNNI); default fp32; fp32 where the CPU lacks the instructions, said in one "
+                  "line")
+      ->check(CLI::IsMember({"fp32", "bf16", "int8"}));
+}
+
 CLI::Validator positive_integer() {
   return CLI::Validator(
       [](std::string& value) -> std::string {

@@ -15,6 +15,8 @@ struct TaskFlags {
 
 void add_task_flags(CLI::App* app, TaskFlags& flags, bool required = true);
 void add_threads_flag(CLI::App* app, int& threads);
+// --precision fp32|bf16|int8, for commands that run the teacher (teacher/cpu/precision.h).
+void add_precision_flag(CLI::App* app, std::string& precision);
 // For sizes whose unset value 0 stands for a default: an explicit value must be above 0.
 CLI::Validator positive_integer();
 // Sets libtorch's intra-op threads (it starts with 1), and so BLAS's on this thread;

@@ -277,17 +277,25 @@ bool run_distill(DistillSpec spec) {
        }});
   if (stop("augment")) return false;
 
+  // The labels' settings: fp32 is left out, so runs labeled before --precision existed (in
+  // libtorch's fp32, the same numbers) keep their stages. The precision is the one this CPU
+  // runs, so labels computed in an fp32 fallback are not taken for int8 ones.
+  nlohmann::json label_settings = {{"batch", spec.label.batch},
+                                   {"max_length", spec.label.max_length}};
+  const Precision label_precision = effective_precision(spec.label);
+  if (label_precision != Precision::fp32)
+    label_settings["precision"] = precision_name(label_precision);
   auto label_into = [&](const std::string& input, const std::string& output) {
     Teacher teacher = load_teacher(spec.teacher_dir);
-    prepare_teacher(teacher, spec.label);
     LabelOptions options;
     options.run = spec.label;
+    options.run.precision = prepare_teacher(teacher, spec.label);
     options.model_dir = spec.teacher_dir;
     options.chunk_rows = spec.label_chunk_rows;
     label_file(teacher, spec.task, input, output, options);
   };
   run_stage(has_gold, {"label",
-                       {{"batch", spec.label.batch}, {"max_length", spec.label.max_length}},
+                       label_settings,
                        {transfer, spec.teacher_dir},
                        {labeled},
                        [&] { label_into(transfer, labeled); }});
@@ -305,13 +313,13 @@ bool run_distill(DistillSpec spec) {
   std::vector<std::string> unlabeled_inputs = sources;
   unlabeled_inputs.insert(unlabeled_inputs.end(), held_out.begin(), held_out.end());
   unlabeled_inputs.push_back(spec.teacher_dir);
+  nlohmann::json unlabeled_settings = {{"sources", sources},
+                                       {"size", spec.unlabeled_size},
+                                       {"seed", a.seed}};
+  unlabeled_settings.update(label_settings);
   run_stage(has_unlabeled,
             {"unlabeled",
-             {{"sources", sources},
-              {"size", spec.unlabeled_size},
-              {"seed", a.seed},
-              {"batch", spec.label.batch},
-              {"max_length", spec.label.max_length}},
+             unlabeled_settings,
              unlabeled_inputs,
              {unlabeled, unlabeled_labeled, unlabeled_record},
              [&] {

@@ -73,7 +73,7 @@ Teacher load_for_training(const std::string& model_dir, const TaskSpec& task,
     auto tokenizer =
         WordPieceTokenizer::from_vocab_file(model_dir + "/vocab.txt", config.lower_case);
     config.num_labels = task.num_labels();
-    Teacher t{config, std::move(tokenizer), BertClassifier(config)};
+    Teacher t{config, std::move(tokenizer), BertClassifier(config), nullptr};
     init_like_transformers(t, false);
     return t;
   }();
@@ -118,7 +118,7 @@ Encoded encode(const Teacher& teacher, const Dataset& data, bool pair, size_t ma
 
 double dev_accuracy(Teacher& teacher, const Dataset& dev, bool pair, const FinetuneOptions& o) {
   teacher.model->eval();
-  TeacherRunOptions run{64, o.max_length, o.device, o.bf16 ? torch::kBFloat16 : torch::kFloat32};
+  TeacherRunOptions run{64, o.max_length, o.device, o.bf16 ? Precision::bf16 : Precision::fp32};
   const auto predicted =
       teacher_logits(teacher, dev.examples, 0, dev.examples.size(), pair, run, nullptr).argmax(1);
   int64_t correct = 0;

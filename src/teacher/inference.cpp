@@ -4,6 +4,7 @@
 #include <numeric>
 #include <thread>
 
+#include "teacher/cpu/bert_cpu.h"
 #include "util/error.h"
 
 namespace b2b {
@@ -36,10 +37,28 @@ size_t checked_max_length(size_t requested, const BertConfig& config) {
   return usable;
 }
 
-void prepare_teacher(Teacher& teacher, const TeacherRunOptions& options) {
+Precision effective_precision(const TeacherRunOptions& options) {
+  return options.device.is_cpu() ? runnable_precision(options.precision, nullptr)
+                                 : options.precision;
+}
+
+Precision prepare_teacher(Teacher& teacher, const TeacherRunOptions& options) {
   checked_max_length(options.max_length, teacher.config);
-  teacher.model->to(options.device, options.dtype);
   teacher.model->eval();
+  if (options.device.is_cpu()) {
+    std::string why;
+    const Precision precision = runnable_precision(options.precision, &why);
+    if (!why.empty()) warn(why);
+    teacher.model->to(torch::kCPU, torch::kFloat32);
+    teacher.cpu = std::make_shared<cpu::BertCpu>(teacher.model, teacher.config, precision);
+    return precision;
+  }
+  if (options.precision == Precision::int8)
+    throw Error("--precision int8 runs on CPU only; on CUDA give bf16 or fp32");
+  teacher.cpu.reset();
+  teacher.model->to(options.device,
+                    options.precision == Precision::bf16 ? torch::kBFloat16 : torch::kFloat32);
+  return options.precision;
 }
 
 EncodedBatch pad_batch(const std::vector<Encoding>& encodings, const std::vector<size_t>& rows,
@@ -90,6 +109,21 @@ torch::Tensor teacher_logits(Teacher& teacher, const std::vector<Example>& examp
     return encodings[a].ids.size() > encodings[b].ids.size();
   });
   torch::Tensor logits = torch::empty({static_cast<int64_t>(n), teacher.config.num_labels});
+  if (teacher.cpu && options.device.is_cpu()) {
+    // Ragged batches: no padding to compute, so only the sort's locality matters.
+    std::vector<float> out(options.batch * static_cast<size_t>(teacher.config.num_labels));
+    const int64_t k = teacher.config.num_labels;
+    for (size_t start = 0; start < n; start += options.batch) {
+      const std::vector<size_t> rows(order.begin() + start,
+                                     order.begin() + std::min(n, start + options.batch));
+      teacher.cpu->forward(encodings, rows, out.data());
+      float* dst = logits.data_ptr<float>();
+      for (size_t i = 0; i < rows.size(); ++i)
+        std::copy_n(out.data() + i * k, k, dst + rows[i] * k);
+      if (progress) progress->add(static_cast<int64_t>(rows.size()));
+    }
+    return logits;
+  }
   for (size_t start = 0; start < n; start += options.batch) {
     const std::vector<size_t> rows(order.begin() + start,
                                    order.begin() + std::min(n, start + options.batch));

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "data/dataset.h"
+#include "teacher/cpu/precision.h"
 #include "teacher/teacher.h"
 #include "util/progress.h"
 
@@ -14,7 +15,9 @@ struct TeacherRunOptions {
   size_t batch = 64;
   size_t max_length = 128;
   torch::Device device = torch::kCPU;
-  torch::Dtype dtype = torch::kFloat32;  // bf16/fp16 on CUDA
+  // On CPU: the engine's arithmetic (teacher/cpu/precision.h). On CUDA: fp32 or bf16 (the
+  // model's dtype); int8 is CPU only.
+  Precision precision = Precision::fp32;
 };
 
 // Parses --device; throws Error when CUDA is asked for but this libtorch has none.
@@ -26,9 +29,14 @@ size_t usable_max_length(size_t requested, const BertConfig& config);
 // The same, with a warning when the model cuts it: for the start of a run.
 size_t checked_max_length(size_t requested, const BertConfig& config);
 
-// Checks --max-length (a warning when the model cuts it), then moves the teacher to the device
-// and dtype of `options`. A zero --batch is refused by teacher_logits.
-void prepare_teacher(Teacher& teacher, const TeacherRunOptions& options);
+// Checks --max-length (a warning when the model cuts it), then readies the teacher for
+// inference: on CPU it builds the oneDNN engine at the precision this CPU runs (one warning
+// line when it falls back to fp32), on CUDA it moves the model there. Returns the precision
+// the logits are computed in, which labeled files record. A zero --batch is refused by
+// teacher_logits.
+Precision prepare_teacher(Teacher& teacher, const TeacherRunOptions& options);
+// The precision prepare_teacher will compute in, without loading anything.
+Precision effective_precision(const TeacherRunOptions& options);
 
 // Token ids, token types and attention mask of encodings[rows], padded to the longest (on CPU).
 struct EncodedBatch {

@@ -79,6 +79,7 @@ nlohmann::json run_identity(const std::string& input, const LabelOptions& option
       {"model", fs::absolute(options.model_dir).string()},
       {"max_length", options.run.max_length},
       {"batch", options.run.batch},
+      {"precision", precision_name(options.run.precision)},
       {"chunk_rows", options.chunk_rows},
       {"shard", std::to_string(options.shard.index) + "/" + std::to_string(options.shard.count)}};
 }
@@ -295,6 +296,15 @@ MergeSummary merge_shards(const std::string& pattern, const std::string& output)
   const size_t count = first.value("count", size_t{0});
   std::vector<const Slice*> by_index(count, nullptr);
   for (const Slice& s : slices) {
+    // Slices from before --precision existed were fp32.
+    const auto precision = [](const Slice& slice) {
+      return slice.record["run"].value("precision", std::string("fp32"));
+    };
+    if (precision(s) != precision(slices.front())) {
+      fail_file(s.path, "was labeled at precision " + precision(s) + " but " +
+                            slices.front().path + " at " + precision(slices.front()) +
+                            "; relabel the slices of one run at one precision");
+    }
     if (s.record["run"] != first["run"] || s.record.value("count", size_t{0}) != count) {
       fail_file(s.path, "is a slice of another run than " + slices.front().path +
                             " (model, input, settings or shard count differ)");

@@ -71,7 +71,7 @@ Teacher load_teacher(const std::string& dir, bool allow_missing_head) {
                 "has no id2label/num_labels and the checkpoint has no classifier");
     }
   }
-  Teacher teacher{config, std::move(tokenizer), BertClassifier(config)};
+  Teacher teacher{config, std::move(tokenizer), BertClassifier(config), nullptr};
   load_bert_weights(teacher.model, file, allow_missing_head);
   teacher.model->eval();
   return teacher;

@@ -18,7 +18,8 @@ class TeacherClassifier : public Classifier {
         show_progress_(options.show_progress) {
     run_.device = parse_device(options.device);
     run_.batch = options.batch;
-    prepare_teacher(teacher_, run_);
+    run_.precision = parse_precision(options.precision);
+    run_.precision = prepare_teacher(teacher_, run_);
   }
 
   std::string info_json() const override {
