@@ -64,13 +64,20 @@ done
 # B2B_BENCH_PARTS=student stops here (the student against PyTorch and onnxruntime only).
 if [[ "${B2B_BENCH_PARTS:-all}" == student ]]; then exit 0; fi
 
-# Teacher labeling: the real BERT-small over all SST-2 training sentences, and a sample with a
-# random-weight BERT-base-shaped checkpoint, each beside the same BERT in PyTorch eager.
-teacher_rows=${B2B_TEACHER_ROWS:-0}   # 0 = all 67,349
+# Teacher labeling (issue 33): the CPU engine at fp32, bf16 and int8 beside PyTorch fp32,
+# PyTorch dynamic int8 and onnxruntime fp32, on SST-2, IMDB and SICK pairs; then SST-2 again
+# with OPENBLAS_CORETYPE unset (PyTorch's GEMMs gain from it; ours do not use OpenBLAS).
+echo
+bench/teacher_precision.sh "$build"
+if [[ -n "${OPENBLAS_CORETYPE:-}" ]]; then
+  echo
+  env -u OPENBLAS_CORETYPE B2B_TEACHER_INPUTS=sst2 bench/teacher_precision.sh "$build"
+fi
+# A random-weight BERT-base-shaped checkpoint, fp32, beside the same BERT in PyTorch eager.
 base_rows=${B2B_BASE_ROWS:-1000}
 compare_teacher() {  # name model rows
   local name=$1 model=$2 rows=$3
-  "$build/bench/teacher_bench" "$model" "$shared/data/glue/SST-2/train.tsv" "$work" "$threads" "$rows" > "$work/t_cpp.json"
+  "$build/bench/teacher_bench" "$model" "$shared/data/glue/SST-2/train.tsv" "$work" "$threads" --rows "$rows" > "$work/t_cpp.json"
   GLIBC_TUNABLES=$(tunables_of "$work/t_cpp.json") /usr/bin/python3 bench/teacher_reference.py \
     "$model" "$work" "$threads" > "$work/t_torch.json"
   /usr/bin/python3 - "$name" "$work/t_cpp.json" "$work/t_torch.json" <<'PY'
@@ -84,10 +91,8 @@ print(f"  ({cpp['sentences']} sentences, batch {cpp['batch']}; max |logit differ
 PY
 }
 echo
-echo "bench: teacher labeling (sentences/s), $threads threads"
+echo "bench: teacher labeling (sentences/s), fp32, $threads threads"
 printf "%-38s %12s %12s %9s\n" "model" "bert2bilstm" "PyTorch" "speed-up"
-if [[ "$teacher_rows" == 0 ]]; then teacher_rows=1000000; fi
-compare_teacher "BERT-small (real SST-2 teacher)" "$shared/fixtures/teacher/bert-small-imdb-sst2" "$teacher_rows"
 "$build/bench/teacher_bench" --make-random-base "$work/bert-base-random" "$shared/data/bert/vocab.txt"
 compare_teacher "BERT-base shape, random weights" "$work/bert-base-random" "$base_rows"
 

@@ -1,7 +1,10 @@
 // Times teacher labeling (WordPiece + BERT forward, batches sorted by length) the way
 // bench/teacher_reference.py times the same BERT in PyTorch eager, on the exact same batches:
-// writes the padded batches' ids, then labels. Prints one JSON object.
-//   teacher_bench MODEL_DIR TSV WORK_DIR THREADS [ROWS] [BATCH]
+// writes the padded batches' ids (and token types for pairs), then labels. Prints one JSON
+// object.
+//   teacher_bench MODEL_DIR INPUT WORK_DIR THREADS [--rows N] [--batch N] [--precision P]
+//                 [--task TASK] [--max-length N]
+//     INPUT: a task file (--task, default sst2), or a .txt file of one sentence a line
 //   teacher_bench --make-random-base OUT_DIR VOCAB   (a BERT-base-shaped random checkpoint)
 #include <algorithm>
 #include <chrono>
@@ -47,40 +50,82 @@ int main(int argc, char** argv) {
   if (argc == 4 && std::string(argv[1]) == "--make-random-base")
     return make_random_base(argv[2], argv[3]);
   if (argc < 5) {
-    std::cerr << "usage: teacher_bench MODEL_DIR TSV WORK_DIR THREADS [ROWS] [BATCH]\n";
+    std::cerr << "usage: teacher_bench MODEL_DIR INPUT WORK_DIR THREADS [--rows N] [--batch N] "
+                 "[--precision fp32|bf16|int8] [--task TASK] [--max-length N]\n";
     return 2;
   }
-  const std::string work = argv[3];
+  const std::string work = argv[3], input = argv[2];
   torch::set_num_threads(std::atoi(argv[4]));
-  b2b::TaskSpec task = b2b::parse_task("sst2");
-  b2b::Dataset data = b2b::read_dataset(argv[2], task);
-  if (argc > 5) data.examples.resize(std::min<size_t>(data.examples.size(), std::stoul(argv[5])));
+  size_t rows = SIZE_MAX, max_length = 128;
+  std::string task_name = "sst2";
   b2b::TeacherRunOptions options;
-  if (argc > 6) options.batch = std::stoul(argv[6]);
+  for (int i = 5; i + 1 < argc; i += 2) {
+    const std::string flag = argv[i], value = argv[i + 1];
+    if (flag == "--rows") rows = std::stoul(value);
+    else if (flag == "--batch") options.batch = std::stoul(value);
+    else if (flag == "--precision") options.precision = b2b::parse_precision(value);
+    else if (flag == "--task") task_name = value;
+    else if (flag == "--max-length") max_length = std::stoul(value);
+    else {
+      std::cerr << "teacher_bench: unknown flag " << flag << "\n";
+      return 2;
+    }
+  }
+  options.max_length = max_length;
+  b2b::TaskSpec task = b2b::parse_task(task_name);
+  b2b::Dataset data;
+  if (input.size() > 4 && input.compare(input.size() - 4, 4, ".txt") == 0) {
+    std::ifstream in(input);
+    std::string line;
+    while (data.examples.size() < rows && std::getline(in, line)) {
+      b2b::Example e;
+      e.text_a = line;
+      data.examples.push_back(e);
+    }
+  } else {
+    b2b::ReadOptions read_options;
+    read_options.discover_labels = true;
+    data = b2b::read_dataset(input, task, read_options);
+  }
+  data.examples.resize(std::min(data.examples.size(), rows));
+  const bool pair = task.is_pair();
   b2b::Teacher teacher = b2b::load_teacher(argv[1]);
+  const b2b::Precision precision = b2b::prepare_teacher(teacher, options);
 
   // The reference gets the same padded batches, longest first, as teacher_logits builds them.
   std::vector<b2b::Encoding> encodings;
   for (const auto& e : data.examples)
-    encodings.push_back(teacher.tokenizer.encode(e.text_a, std::nullopt, 128));
+    encodings.push_back(pair ? teacher.tokenizer.encode(e.text_a, std::string_view(e.text_b),
+                                                        max_length)
+                             : teacher.tokenizer.encode(e.text_a, std::nullopt, max_length));
   std::vector<size_t> order(encodings.size());
   std::iota(order.begin(), order.end(), 0);
   std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
     return encodings[a].ids.size() > encodings[b].ids.size();
   });
-  std::ofstream ids(work + "/teacher_ids.txt");
+  std::ofstream ids(work + "/teacher_ids.txt"), types;
+  if (pair) types.open(work + "/teacher_types.txt");
+  else std::filesystem::remove(work + "/teacher_types.txt");
   for (size_t i = 0; i < order.size(); ++i) {
-    if (i % options.batch == 0 && i) ids << "\n";
-    if (i % options.batch != 0) ids << ";";
-    const auto& e = encodings[order[i]].ids;
-    for (size_t j = 0; j < e.size(); ++j) ids << (j ? " " : "") << e[j];
+    const char* separator = i == 0 ? "" : i % options.batch == 0 ? "\n" : ";";
+    ids << separator;
+    if (pair) types << separator;
+    const auto& e = encodings[order[i]];
+    for (size_t j = 0; j < e.ids.size(); ++j) {
+      ids << (j ? " " : "") << e.ids[j];
+      if (pair) types << (j ? " " : "") << e.type_ids[j];
+    }
   }
   ids << "\n";
+  if (pair) types << "\n";
   ids.close();
+  types.close();
+  size_t tokens = 0;
+  for (const auto& e : encodings) tokens += e.ids.size();
 
   const auto start = std::chrono::steady_clock::now();
   const torch::Tensor logits =
-      b2b::teacher_logits(teacher, data.examples, 0, data.examples.size(), false, options, nullptr);
+      b2b::teacher_logits(teacher, data.examples, 0, data.examples.size(), pair, options, nullptr);
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   const torch::Tensor sorted_logits = logits.index_select(
@@ -88,7 +133,10 @@ int main(int argc, char** argv) {
   std::ofstream(work + "/teacher_logits_cpp.bin", std::ios::binary)
       .write(static_cast<const char*>(sorted_logits.contiguous().data_ptr()),
              sorted_logits.numel() * 4);
-  std::cout << nlohmann::json{{"implementation", "bert2bilstm (C++ libtorch)"},
+  std::cout << nlohmann::json{{"implementation", std::string("bert2bilstm (oneDNN, ") +
+                                                     b2b::precision_name(precision) + ")"},
+                              {"precision", b2b::precision_name(precision)},
+                              {"mean_wordpiece_ids", double(tokens) / std::max<size_t>(1, encodings.size())},
                               {"threads", torch::get_num_threads()},
                               {"sentences", data.examples.size()},
                               {"batch", options.batch},

@@ -2,9 +2,18 @@
 """The same BERT classifier in plain PyTorch eager (Debian's python3-torch), written like
 transformers' BertForSequenceClassification, loaded from the same model.safetensors and run
 on the exact padded batches bench/teacher_bench wrote. Prints one JSON object; also checks
-that its logits agree with the C++ ones."""
+that its logits agree with the C++ ones.
+
+  teacher_reference.py MODEL_DIR WORK THREADS            PyTorch eager, float32
+  teacher_reference.py MODEL_DIR WORK THREADS --int8     PyTorch dynamic int8 quantization of
+                                                         every Linear (onednn engine)
+  teacher_reference.py MODEL_DIR WORK THREADS --export-onnx OUT.onnx
+                                                         writes the float32 model with
+                                                         torch.onnx.export (opset 14) and exits
+Pair batches come with WORK/teacher_types.txt (token types, same layout as the ids)."""
 import json
 import math
+import os
 import sys
 import time
 
@@ -59,8 +68,13 @@ class Bert(nn.Module):
                                     for _ in range(c["num_hidden_layers"]))
         self.pooler, self.classifier = nn.Linear(h, h), nn.Linear(h, labels)
 
-    def forward(self, ids, mask):
-        x = self.ln(self.word(ids) + self.segment(torch.zeros_like(ids)) + self.pos(torch.arange(ids.shape[1]))[None])
+    def forward(self, ids, mask, types=None):
+        if types is None:
+            types = torch.zeros_like(ids)
+        # arange over a traced size would be exported as a constant: positions from the ids.
+        positions = torch.ones_like(ids[0]).cumsum(0) - 1 if torch.onnx.is_in_onnx_export() \
+            else torch.arange(ids.shape[1])
+        x = self.ln(self.word(ids) + self.segment(types) + self.pos(positions)[None])
         additive = (1.0 - mask[:, None, None, :].float()) * torch.finfo(torch.float32).min
         for layer in self.layers:
             x = layer(x, additive)
@@ -82,15 +96,9 @@ class Bert(nn.Module):
         self.load_state_dict({ours: w[theirs] for ours, theirs in names.items()})
 
 
-def main():
-    model_dir, work, threads = sys.argv[1], sys.argv[2], int(sys.argv[3])
-    torch.set_num_threads(threads)
-    config = json.load(open(f"{model_dir}/config.json"))
-    weights = read_safetensors(f"{model_dir}/model.safetensors")
-    model = Bert(config, weights["classifier.weight"].shape[0]).eval()
-    model.load(weights)
+def read_batches(path):
     batches = []
-    for line in open(f"{work}/teacher_ids.txt"):
+    for line in open(path):
         rows = [[int(v) for v in r.split()] for r in line.strip().split(";")]
         longest = max(len(r) for r in rows)
         ids = torch.zeros(len(rows), longest, dtype=torch.long)
@@ -99,18 +107,46 @@ def main():
             ids[i, : len(r)] = torch.tensor(r)
             mask[i, : len(r)] = 1
         batches.append((ids, mask))
+    return batches
+
+
+def main():
+    model_dir, work, threads = sys.argv[1], sys.argv[2], int(sys.argv[3])
+    mode = sys.argv[4] if len(sys.argv) > 4 else ""
+    torch.set_num_threads(threads)
+    config = json.load(open(f"{model_dir}/config.json"))
+    weights = read_safetensors(f"{model_dir}/model.safetensors")
+    model = Bert(config, weights["classifier.weight"].shape[0]).eval()
+    model.load(weights)
+    if mode == "--export-onnx":
+        ids = torch.ones(2, 7, dtype=torch.long)
+        torch.onnx.export(model, (ids, torch.ones_like(ids), torch.zeros_like(ids)), sys.argv[5],
+                          input_names=["input_ids", "attention_mask", "token_type_ids"],
+                          output_names=["logits"], opset_version=14,
+                          dynamic_axes={n: {0: "batch", 1: "tokens"}
+                                        for n in ("input_ids", "attention_mask", "token_type_ids")})
+        return
+    implementation = f"PyTorch {torch.__version__} eager"
+    if mode == "--int8":
+        torch.backends.quantized.engine = "onednn"
+        model = torch.quantization.quantize_dynamic(model, {nn.Linear}, dtype=torch.qint8)
+        implementation += ", dynamic int8 (onednn)"
+    batches = read_batches(f"{work}/teacher_ids.txt")
+    types = [t for t, _ in read_batches(f"{work}/teacher_types.txt")] if os.path.exists(
+        f"{work}/teacher_types.txt") else [None] * len(batches)
     sentences = sum(b[0].shape[0] for b in batches)
     outputs = []
     start = time.perf_counter()
     with torch.no_grad():
-        for ids, mask in batches:
-            outputs.append(model(ids, mask))
+        for (ids, mask), t in zip(batches, types):
+            outputs.append(model(ids, mask, t))
     seconds = time.perf_counter() - start
     ours = torch.cat(outputs)
     cpp = torch.from_numpy(np.fromfile(f"{work}/teacher_logits_cpp.bin", dtype=np.float32)).view_as(ours)
-    print(json.dumps({"implementation": f"PyTorch {torch.__version__} eager", "threads": torch.get_num_threads(),
+    print(json.dumps({"implementation": implementation, "threads": torch.get_num_threads(),
                       "sentences": sentences, "seconds": seconds, "sentences_per_second": sentences / seconds,
-                      "max_abs_logit_difference_vs_cpp": (ours - cpp).abs().max().item()}))
+                      "max_abs_logit_difference_vs_cpp": (ours - cpp).abs().max().item(),
+                      "argmax_agreement_vs_cpp": (ours.argmax(1) == cpp.argmax(1)).double().mean().item()}))
 
 
 if __name__ == "__main__":
