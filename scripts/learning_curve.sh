@@ -2,7 +2,8 @@
 # Issue 32's SST-2 learning curve: dev accuracy against the number of gold labels the students
 # see, for (a) the student trained on the gold rows alone, (b) distilled over augmentation only
 # (the paper's recipe), (c) distilled with the rest of SST-2 train as unlabeled text, and (d)
-# that plus 200,000 IMDB sentences. Random embeddings, distill's default loss; the budget is
+# that plus 200,000 IMDB sentences; and at 1,000 gold labels (e), the 200,000 IMDB sentences
+# alone. Random embeddings, distill's default loss; the budget is
 # fixed here, before any run, and printed with every table:
 #   students: --epochs 4 --patience 2 (the undistilled student step-matched by distill);
 #   one student seed a point, seeds 1-3 at 1,000 gold labels; --seed 1 (gold sample, augmentation).
@@ -40,11 +41,14 @@ for gold in 0 100 1000 5000 all; do
     [ "$gold" != 0 ] && plan+=("b${gold}s$s|--gold-size $gold --student-seed $s")
     plan+=("c${gold}s$s|--gold-size $gold --unlabeled-rest --student-seed $s")
     plan+=("d${gold}s$s|--gold-size $gold --unlabeled-rest ${imdb[*]} --student-seed $s")
+    # (e), at 1,000 gold labels only: the IMDB sentences alone as unlabeled text (a user's own
+    # traffic, none of it the teacher's fine-tuning data).
+    [ "$gold" = 1000 ] && plan+=("e${gold}s$s|--gold-size $gold ${imdb[*]} --student-seed $s")
   done
 done
 
 # The first run of each setting labels its text; the rest take it.
-first_c="" first_d=""
+first_c="" first_d="" first_e=""
 for entry in "${plan[@]}"; do
   name=${entry%%|*}
   flags=${entry#*|}
@@ -56,6 +60,7 @@ for entry in "${plan[@]}"; do
     *s[2-9]) from=(--transfer-from "$OUT/${name%s*}s1") ;;
     c*) if [ -n "$first_c" ]; then from=(--transfer-from "$first_c"); else first_c=$OUT/$name; fi ;;
     d*) if [ -n "$first_d" ]; then from=(--transfer-from "$first_d"); else first_d=$OUT/$name; fi ;;
+    e*) if [ -n "$first_e" ]; then from=(--transfer-from "$first_e"); else first_e=$OUT/$name; fi ;;
   esac
   # shellcheck disable=SC2086  # the flags are words
   cmd=("$BIN" "${common[@]}" $flags "${from[@]}" --out "$OUT/$name")
