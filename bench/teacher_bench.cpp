@@ -3,8 +3,8 @@
 // writes the padded batches' ids (and token types for pairs), then labels. Prints one JSON
 // object.
 //   teacher_bench MODEL_DIR INPUT WORK_DIR THREADS [--rows N] [--batch N] [--precision P]
-//                 [--task TASK] [--max-length N]
-//     INPUT: a task file (--task, default sst2), or a .txt file of one sentence a line
+//                 [--task TASK] [--max-length N] [--plain 1]
+//     INPUT: a task file (--task, default sst2), or with --plain 1 one sentence a line
 //   teacher_bench --make-random-base OUT_DIR VOCAB   (a BERT-base-shaped random checkpoint)
 #include <algorithm>
 #include <chrono>
@@ -51,13 +51,14 @@ int main(int argc, char** argv) {
     return make_random_base(argv[2], argv[3]);
   if (argc < 5) {
     std::cerr << "usage: teacher_bench MODEL_DIR INPUT WORK_DIR THREADS [--rows N] [--batch N] "
-                 "[--precision fp32|bf16|int8] [--task TASK] [--max-length N]\n";
+                 "[--precision fp32|bf16|int8] [--task TASK] [--max-length N] [--plain 1]\n";
     return 2;
   }
   const std::string work = argv[3], input = argv[2];
   torch::set_num_threads(std::atoi(argv[4]));
   size_t rows = SIZE_MAX, max_length = 128;
   std::string task_name = "sst2";
+  bool plain = false;
   b2b::TeacherRunOptions options;
   for (int i = 5; i + 1 < argc; i += 2) {
     const std::string flag = argv[i], value = argv[i + 1];
@@ -66,6 +67,7 @@ int main(int argc, char** argv) {
     else if (flag == "--precision") options.precision = b2b::parse_precision(value);
     else if (flag == "--task") task_name = value;
     else if (flag == "--max-length") max_length = std::stoul(value);
+    else if (flag == "--plain") plain = value == "1";
     else {
       std::cerr << "teacher_bench: unknown flag " << flag << "\n";
       return 2;
@@ -74,7 +76,7 @@ int main(int argc, char** argv) {
   options.max_length = max_length;
   b2b::TaskSpec task = b2b::parse_task(task_name);
   b2b::Dataset data;
-  if (input.size() > 4 && input.compare(input.size() - 4, 4, ".txt") == 0) {
+  if (plain) {
     std::ifstream in(input);
     std::string line;
     while (data.examples.size() < rows && std::getline(in, line)) {

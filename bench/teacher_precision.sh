@@ -20,17 +20,18 @@ tunables_of() { /usr/bin/python3 -c 'import json, sys; print(json.load(open(sys.
 
 /usr/bin/python3 bench/teacher_reference.py "$model" "$work" 1 --export-onnx "$work/teacher.onnx" 2> /dev/null
 
-input_of() {  # name -> "INPUT TASK MAX_LENGTH DESCRIPTION"
+input_of() {  # name -> "INPUT TASK MAX_LENGTH PLAIN DESCRIPTION"
   case $1 in
-    sst2) echo "$shared/data/glue/SST-2/train.tsv sst2 128 the_first_${rows}_SST-2_training_sentences" ;;
-    imdb) echo "$shared/data/unlabeled/imdb-unsup-sentences.txt sst2 128 the_first_${rows}_IMDB_sentences_(unlabeled/)" ;;
-    sick) echo "$shared/data/pairs/SICK/SICK.txt tsv:text_a=sentence_A,text_b=sentence_B,label=entailment_judgment 128 SICK_pairs_(all,_up_to_${rows}),_--max-length_128" ;;
+    sst2) echo "$shared/data/glue/SST-2/train.tsv sst2 128 0 the_first_${rows}_SST-2_training_sentences" ;;
+    imdb) echo "$shared/data/unlabeled/imdb-unsup-sentences.txt sst2 128 1 the_first_${rows}_IMDB_sentences_(unlabeled/)" ;;
+    sick) echo "$shared/data/pairs/SICK/SICK.txt tsv:text_a=sentence_A,text_b=sentence_B,label=entailment_judgment 128 0 SICK_pairs_(all,_up_to_${rows}),_--max-length_128" ;;
   esac
 }
 
 table() {  # input-name threads
-  read -r input task max_length description <<< "$(input_of "$1")"
-  local t=$2 args=(--rows "$rows" --task "$task" --max-length "$max_length")
+  local input task max_length plain description
+  read -r input task max_length plain description <<< "$(input_of "$1")"
+  local t=$2 args=(--rows "$rows" --task "$task" --max-length "$max_length" --plain "$plain")
   for p in fp32 bf16 int8; do
     "$build/bench/teacher_bench" "$model" "$input" "$work" "$t" "${args[@]}" --precision "$p" > "$work/ours_$p.json"
     cp "$work/teacher_logits_cpp.bin" "$work/logits_$p.bin"
@@ -78,6 +79,6 @@ PY
 echo "bench: teacher labeling, the fixture teacher bert-small-imdb-sst2 (4 layers, hidden 512),"
 echo "  batches of 64 longest first; OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-unset};"
 echo "  CPU: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
-for input in ${B2B_TEACHER_INPUTS:-sst2 imdb sick}; do
-  for t in ${B2B_TEACHER_THREADS:-1 2}; do table "$input" "$t"; done
+for name in ${B2B_TEACHER_INPUTS:-sst2 imdb sick}; do
+  for t in ${B2B_TEACHER_THREADS:-1 2}; do table "$name" "$t"; done
 done

@@ -149,7 +149,7 @@ TEST(Finetune, BadInputIsOneClearError) {
   expect_error(finetune(dir.path("config-only"), dev, ""), "has no weights");
   expect_error(finetune(shared("fixtures/bert/small-nli-f16"), dev, ""), "--reinit-classifier");
   const std::string tiny = shared("fixtures/bert/tiny-sst2-f32");
-  expect_error(finetune(tiny, dev, "--batch 0"), "--batch must be positive");
+  expect_error(finetune(tiny, dev, "--batch 0"), "--batch: expected a positive integer, got 0");
   expect_error(finetune(tiny, dev, "--epochs 0"), "--epochs must be at least 1");
   expect_error(finetune(tiny, dev, "--warmup 1.5"), "--warmup must be in [0, 1]");
   expect_error(finetune(tiny, dev, "--weight-decay -1"), "--weight-decay must not be negative");

@@ -247,7 +247,7 @@ TEST(TeacherLabel, BadInputIsOneClearError) {
   expect_error(
       run_cli("teacher label --model " + shared("fixtures/bert/tiny-sst2-f32") +
               " --task sst2 --input " + input + " --output " + dir.path("o6.tsv") + " --batch 0"),
-      "--batch must be positive");
+      "--batch: expected a positive integer, got 0");
   expect_error(run_cli("distill --task sst2 --data " + shared("data/glue/SST-2") + " --teacher " +
                        shared("fixtures/bert/tiny-sst2-f32") + " --conllu none --out " +
                        dir.path("o7") + " --max-length 1"),

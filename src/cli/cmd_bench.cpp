@@ -25,7 +25,6 @@ void print_row(const char* name, const ModelSpeed& s) {
 
 void run(const Flags& f) {
   set_threads(f.threads);
-  if (f.batch == 0) throw Error("--batch must be positive");
   TaskSpec task = f.task.parse();  // reading may discover its labels
   ReadOptions read_options;
   read_options.discover_labels = true;
@@ -67,7 +66,9 @@ void add_bench_command(CLI::App& app) {
   add_task_flags(cmd, flags->task);
   cmd->add_option("--data", flags->data, "sentences to time (a file of the task's format)")
       ->required();
-  cmd->add_option("--batch", flags->batch, "the same batch size for both")->capture_default_str();
+  cmd->add_option("--batch", flags->batch, "the same batch size for both")
+      ->capture_default_str()
+      ->check(positive_integer());
   cmd->add_option("--device", flags->device, "teacher device: cpu or cuda")->capture_default_str();
   add_precision_flag(cmd, flags->precision);
   add_threads_flag(cmd, flags->threads);

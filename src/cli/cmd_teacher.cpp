@@ -34,7 +34,6 @@ void run_label(const LabelFlags& f) {
   options.run.max_length = f.max_length;
   options.run.device = parse_device(f.device);
   options.run.precision = f.bf16 ? Precision::bf16 : parse_precision(f.precision);
-  if (f.batch == 0) throw Error("--batch must be positive");
   Teacher teacher = load_teacher(f.model);
   options.run.precision = prepare_teacher(teacher, options.run);
   const LabelSummary summary = label_file(teacher, f.task.parse(), f.input, f.output, options);
@@ -86,7 +85,7 @@ void add_finetune(CLI::App* teacher) {
   cmd->add_option("--out", flags->out, "Hugging Face directory to write")->required();
   cmd->add_option("--lr", flags->lrs, "comma-separated learning rates")->capture_default_str();
   cmd->add_option("--epochs", o.epochs)->capture_default_str();
-  cmd->add_option("--batch", o.batch)->capture_default_str();
+  cmd->add_option("--batch", o.batch)->capture_default_str()->check(positive_integer());
   cmd->add_option("--max-length", o.max_length)->capture_default_str();
   cmd->add_option("--warmup", o.warmup, "share of steps with linear warm-up")
       ->capture_default_str();
@@ -114,7 +113,7 @@ void add_teacher_command(CLI::App& app) {
   cmd->add_option("--input", flags->input, "task file or transfer set")->required();
   cmd->add_option("--output", flags->output, "transfer set to write (resumes a killed run)")
       ->required();
-  cmd->add_option("--batch", flags->batch)->capture_default_str();
+  cmd->add_option("--batch", flags->batch)->capture_default_str()->check(positive_integer());
   cmd->add_option("--max-length", flags->max_length, "WordPiece ids per example, specials included")
       ->capture_default_str();
   cmd->add_option("--shard", flags->shard,

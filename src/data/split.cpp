@@ -1,6 +1,7 @@
 #include "data/split.h"
 
 #include <algorithm>
+#include <cstdlib>
 #include <cmath>
 #include <filesystem>
 #include <map>
@@ -28,6 +29,9 @@ struct LabeledRecords {
   size_t skipped = 0;
 };
 
+// More distinct labels than this, all numbers, are taken for a score column.
+constexpr size_t kMostNumericClasses = 20;
+
 LabeledRecords read_labeled_records(const std::string& input, const TaskSpec& task) {
   std::istringstream in(read_text_file(input));
   LabeledRecords out;
@@ -54,6 +58,21 @@ LabeledRecords read_labeled_records(const std::string& input, const TaskSpec& ta
     }
     out.by_label[fields[label_index]].push_back(out.records.size());
     out.records.push_back(line);
+  }
+  // A column of many distinct numbers is a score (SICK's relatedness_score), not a class:
+  // stratifying by it would make each value a class of its own.
+  const auto is_number = [](const std::string& text) {
+    char* end = nullptr;
+    std::strtod(text.c_str(), &end);
+    return !text.empty() && end == text.c_str() + text.size();
+  };
+  if (out.by_label.size() > kMostNumericClasses &&
+      std::all_of(out.by_label.begin(), out.by_label.end(),
+                  [&](const auto& entry) { return is_number(entry.first); })) {
+    fail_file(input, "label column '" + task.label_column + "' holds " +
+                         std::to_string(out.by_label.size()) +
+                         " distinct numbers: a score, not a class (label= must name a column "
+                         "of classes)");
   }
   return out;
 }

@@ -40,6 +40,20 @@ TEST(Split, SickIsStratifiedDeterministicAndComplete) {
   EXPECT_NE(read_file(dir.path("a/dev.tsv")), read_file(dir.path("c/dev.tsv")));
 }
 
+// SICK's relatedness_score is a score: as label= it is refused, naming the column, and
+// nothing is written.
+TEST(Split, AScoreColumnIsRefusedAsALabel) {
+  test::TempDir dir;
+  const TaskSpec task =
+      parse_task("tsv:text_a=sentence_A,text_b=sentence_B,label=relatedness_score");
+  const std::string error = test::error_of([&] {
+    split_dataset(test::shared("data/pairs/SICK/SICK.txt"), task, dir.path("out"), SplitOptions{});
+  });
+  EXPECT_NE(error.find("label column 'relatedness_score' holds"), std::string::npos) << error;
+  EXPECT_NE(error.find("a score, not a class"), std::string::npos) << error;
+  EXPECT_FALSE(std::filesystem::exists(dir.path("out/train.tsv")));
+}
+
 // distill --gold-size: each label its share of the rows, the records unchanged and in order.
 TEST(GoldSample, Sst2TrainKeepsTheLabelProportionsAndTheRecords) {
   test::TempDir dir;

@@ -141,6 +141,7 @@ void BertCpu::forward(const std::vector<Encoding>& encodings, const std::vector<
                       float* logits) {
   const int64_t h = config_.hidden_size, n = static_cast<int64_t>(rows.size());
   if (n == 0) return;
+  const std::lock_guard<std::mutex> lock(busy_);
   std::vector<int64_t> offsets{0};
   for (size_t r : rows) offsets.push_back(offsets.back() + static_cast<int64_t>(encodings[r].ids.size()));
   const int64_t tokens = offsets.back();

@@ -7,8 +7,10 @@
 // agree with transformers' within float32 rounding.
 //
 // Built from a loaded model's weights (copied: the libtorch model may be freed or trained
-// on). Not thread-safe: one forward at a time, parallel inside over OpenMP's threads.
+// on). Thread-safe: concurrent calls take turns (each is parallel inside, over OpenMP's
+// threads, and reuses the activation buffers).
 #include <memory>
+#include <mutex>
 #include <vector>
 
 #include "teacher/bert_model.h"
@@ -42,6 +44,7 @@ class BertCpu {
   LayerNorm embedding_norm_;
   std::vector<Layer> layers_;
   std::vector<float> pooler_weight_, pooler_bias_, classifier_weight_, classifier_bias_;
+  std::mutex busy_;
   // Activations, reused across calls.
   std::vector<float> x_, qkv_, context_, intermediate_, cls_, pooled_;
 };
