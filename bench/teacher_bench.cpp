@@ -62,12 +62,18 @@ int main(int argc, char** argv) {
   b2b::TeacherRunOptions options;
   for (int i = 5; i + 1 < argc; i += 2) {
     const std::string flag = argv[i], value = argv[i + 1];
-    if (flag == "--rows") rows = std::stoul(value);
-    else if (flag == "--batch") options.batch = std::stoul(value);
-    else if (flag == "--precision") options.precision = b2b::parse_precision(value);
-    else if (flag == "--task") task_name = value;
-    else if (flag == "--max-length") max_length = std::stoul(value);
-    else if (flag == "--plain") plain = value == "1";
+    if (flag == "--rows")
+      rows = std::stoul(value);
+    else if (flag == "--batch")
+      options.batch = std::stoul(value);
+    else if (flag == "--precision")
+      options.precision = b2b::parse_precision(value);
+    else if (flag == "--task")
+      task_name = value;
+    else if (flag == "--max-length")
+      max_length = std::stoul(value);
+    else if (flag == "--plain")
+      plain = value == "1";
     else {
       std::cerr << "teacher_bench: unknown flag " << flag << "\n";
       return 2;
@@ -97,17 +103,19 @@ int main(int argc, char** argv) {
   // The reference gets the same padded batches, longest first, as teacher_logits builds them.
   std::vector<b2b::Encoding> encodings;
   for (const auto& e : data.examples)
-    encodings.push_back(pair ? teacher.tokenizer.encode(e.text_a, std::string_view(e.text_b),
-                                                        max_length)
-                             : teacher.tokenizer.encode(e.text_a, std::nullopt, max_length));
+    encodings.push_back(
+        pair ? teacher.tokenizer.encode(e.text_a, std::string_view(e.text_b), max_length)
+             : teacher.tokenizer.encode(e.text_a, std::nullopt, max_length));
   std::vector<size_t> order(encodings.size());
   std::iota(order.begin(), order.end(), 0);
   std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
     return encodings[a].ids.size() > encodings[b].ids.size();
   });
   std::ofstream ids(work + "/teacher_ids.txt"), types;
-  if (pair) types.open(work + "/teacher_types.txt");
-  else std::filesystem::remove(work + "/teacher_types.txt");
+  if (pair)
+    types.open(work + "/teacher_types.txt");
+  else
+    std::filesystem::remove(work + "/teacher_types.txt");
   for (size_t i = 0; i < order.size(); ++i) {
     const char* separator = i == 0 ? "" : i % options.batch == 0 ? "\n" : ";";
     ids << separator;
@@ -138,7 +146,8 @@ int main(int argc, char** argv) {
   std::cout << nlohmann::json{{"implementation", std::string("bert2bilstm (oneDNN, ") +
                                                      b2b::precision_name(precision) + ")"},
                               {"precision", b2b::precision_name(precision)},
-                              {"mean_wordpiece_ids", double(tokens) / std::max<size_t>(1, encodings.size())},
+                              {"mean_wordpiece_ids",
+                               double(tokens) / std::max<size_t>(1, encodings.size())},
                               {"threads", torch::get_num_threads()},
                               {"sentences", data.examples.size()},
                               {"batch", options.batch},

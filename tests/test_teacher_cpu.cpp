@@ -11,6 +11,7 @@
 
 #include "data/dataset.h"
 #include "io/safetensors.h"
+#include "random_student.h"
 #include "teacher/cpu/bert_cpu.h"
 #include "teacher/inference.h"
 #include "test_util.h"
@@ -52,11 +53,14 @@ void check_fixture(const std::string& name, const std::string& logits_key) {
   ASSERT_EQ(expected.numel(), static_cast<int64_t>(logits.size()));
   const float* want = expected.contiguous().data_ptr<float>();
   double worst = 0;
-  for (size_t i = 0; i < logits.size(); ++i) worst = std::max(worst, double(std::fabs(logits[i] - want[i])));
+  for (size_t i = 0; i < logits.size(); ++i)
+    worst = std::max(worst, double(std::fabs(logits[i] - want[i])));
   EXPECT_LE(worst, 1e-4) << name;
 }
 
-TEST(TeacherCpu, Fp32MatchesTransformersOnTheF32Fixture) { check_fixture("tiny-sst2-f32", "logits"); }
+TEST(TeacherCpu, Fp32MatchesTransformersOnTheF32Fixture) {
+  check_fixture("tiny-sst2-f32", "logits");
+}
 
 TEST(TeacherCpu, Fp32MatchesTransformersOnTheF16PairFixture) {
   check_fixture("small-nli-f16", "logits_from_rounded_weights");
@@ -120,7 +124,8 @@ TEST(TeacherCpu, PairsAndTruncationMatchTheLibtorchModel) {
     TeacherRunOptions run;
     run.max_length = max_length;
     teacher.cpu.reset();  // the libtorch model's forward pass
-    const torch::Tensor reference = teacher_logits(teacher, examples, 0, examples.size(), true, run, nullptr);
+    const torch::Tensor reference =
+        teacher_logits(teacher, examples, 0, examples.size(), true, run, nullptr);
     const torch::Tensor fp32 = logits_at(teacher, examples, true, Precision::fp32, max_length);
     EXPECT_LE((reference - fp32).abs().max().item<double>(), 1e-4) << max_length;
     for (Precision p : {Precision::int8, Precision::bf16}) {
@@ -191,11 +196,12 @@ TEST(TeacherCpu, MergeRefusesSlicesOfMixedPrecision) {
     GTEST_SKIP() << "no int8 on this CPU: both slices would be fp32";
   test::TempDir dir;
   const std::string input = dir.write("in.tsv", sst2_rows(40));
-  ASSERT_EQ(run_cli(label_args(input, dir.path("out.0"), "--chunk-rows 10 --shard 0/2")).exit_code, 0);
-  ASSERT_EQ(run_cli(label_args(input, dir.path("out.1"),
-                               "--chunk-rows 10 --shard 1/2 --precision int8"))
-                .exit_code,
+  ASSERT_EQ(run_cli(label_args(input, dir.path("out.0"), "--chunk-rows 10 --shard 0/2")).exit_code,
             0);
+  ASSERT_EQ(
+      run_cli(label_args(input, dir.path("out.1"), "--chunk-rows 10 --shard 1/2 --precision int8"))
+          .exit_code,
+      0);
   const auto record = nlohmann::json::parse(read_file(dir.path("out.1.shard.json")));
   EXPECT_EQ(record["run"]["precision"], "int8");
   const auto merged = run_cli("teacher merge --input-glob '" + dir.path("out.*") + "' --output " +
@@ -207,10 +213,19 @@ TEST(TeacherCpu, MergeRefusesSlicesOfMixedPrecision) {
 
 TEST(TeacherCpu, PrecisionIsRefusedForAStudentAndForUnknownValues) {
   test::TempDir dir;
-  const auto unknown = run_cli(label_args(dir.write("in.tsv", sst2_rows(5)), dir.path("o.tsv"),
-                                          "--precision fp16"));
+  const auto unknown =
+      run_cli(label_args(dir.write("in.tsv", sst2_rows(5)), dir.path("o.tsv"), "--precision fp16"));
   EXPECT_NE(unknown.exit_code, 0);
   EXPECT_NE(unknown.err.find("--precision"), std::string::npos) << unknown.err;
+  test::write_random_student(dir.path("student"), false, EmbeddingMode::kRand);
+  const auto predict =
+      run_cli("predict --model " + dir.path("student") + " --precision int8", "a good film\n");
+  EXPECT_NE(predict.exit_code, 0);
+  EXPECT_NE(predict.err.find("is a student directory"), std::string::npos) << predict.err;
+  const auto eval = run_cli("eval --model " + dir.path("student") + " --data " +
+                            dir.write("dev.tsv", sst2_rows(5)) + " --precision bf16");
+  EXPECT_NE(eval.exit_code, 0);
+  EXPECT_NE(eval.err.find("is a student directory"), std::string::npos) << eval.err;
 }
 
 }  // namespace

@@ -93,9 +93,7 @@ void add_distill_command(CLI::App& app, const std::string& command_line) {
       ->capture_default_str();
   cmd->add_option("--teacher-trained-on", s.teacher_trained_on,
                   "what the teacher was trained on, for the report (e.g. 'SST-2 train')");
-  cmd->add_option("--label-batch", s.label.batch)
-      ->capture_default_str()
-      ->check(positive_integer());
+  cmd->add_option("--label-batch", s.label.batch)->capture_default_str()->check(positive_integer());
   cmd->add_option("--label-chunk-rows", s.label_chunk_rows, "rows per resumable labeling chunk")
       ->capture_default_str();
   cmd->add_option("--max-length", s.label.max_length)->capture_default_str();

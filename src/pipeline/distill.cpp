@@ -104,6 +104,7 @@ nlohmann::json training_data_record(const DistillSpec& spec, const std::string& 
                          {"transfer_rows", transfer_rows},
                          {"teacher", spec.teacher_dir},
                          {"teacher_trained_on", spec.teacher_trained_on},
+                         {"teacher_precision", precision_name(effective_precision(spec.label))},
                          {"setting", spec.setting},
                          {"epoch_chosen_on", "dev"}};
   const size_t gold_rows = gold.empty() ? 0 : count_rows(gold);
@@ -294,11 +295,9 @@ bool run_distill(DistillSpec spec) {
     options.chunk_rows = spec.label_chunk_rows;
     label_file(teacher, spec.task, input, output, options);
   };
-  run_stage(has_gold, {"label",
-                       label_settings,
-                       {transfer, spec.teacher_dir},
-                       {labeled},
-                       [&] { label_into(transfer, labeled); }});
+  run_stage(has_gold, {"label", label_settings, {transfer, spec.teacher_dir}, {labeled}, [&] {
+                         label_into(transfer, labeled);
+                       }});
   if (stop("label")) return false;
 
   // Unlabeled text: collected (held-out texts and repeats dropped, sampled) and labeled apart
@@ -313,9 +312,8 @@ bool run_distill(DistillSpec spec) {
   std::vector<std::string> unlabeled_inputs = sources;
   unlabeled_inputs.insert(unlabeled_inputs.end(), held_out.begin(), held_out.end());
   unlabeled_inputs.push_back(spec.teacher_dir);
-  nlohmann::json unlabeled_settings = {{"sources", sources},
-                                       {"size", spec.unlabeled_size},
-                                       {"seed", a.seed}};
+  nlohmann::json unlabeled_settings = {
+      {"sources", sources}, {"size", spec.unlabeled_size}, {"seed", a.seed}};
   unlabeled_settings.update(label_settings);
   run_stage(has_unlabeled,
             {"unlabeled",

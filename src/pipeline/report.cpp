@@ -183,6 +183,7 @@ std::string describe_training_data(const nlohmann::json& data, bool has_baseline
      << (trained_on.empty() ? "its own training data is not recorded (distill --teacher-trained-on "
                               "says it)"
                             : "trained on " + trained_on)
+     << "; its logits computed at " << data.value("teacher_precision", std::string("fp32"))
      << ".\n";
   const size_t gold = data.value("gold_rows", size_t{0});
   const int64_t gold_size = data.value("gold_size", int64_t{-1});

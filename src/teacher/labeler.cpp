@@ -301,8 +301,8 @@ MergeSummary merge_shards(const std::string& pattern, const std::string& output)
       return slice.record["run"].value("precision", std::string("fp32"));
     };
     if (precision(s) != precision(slices.front())) {
-      fail_file(s.path, "was labeled at precision " + precision(s) + " but " +
-                            slices.front().path + " at " + precision(slices.front()) +
+      fail_file(s.path, "was labeled at precision " + precision(s) + " but " + slices.front().path +
+                            " at " + precision(slices.front()) +
                             "; relabel the slices of one run at one precision");
     }
     if (s.record["run"] != first["run"] || s.record.value("count", size_t{0}) != count) {

@@ -10,7 +10,7 @@
 namespace b2b {
 
 struct TeacherClassifierOptions {
-  std::string device = "cpu";  // cpu or cuda
+  std::string device = "cpu";      // cpu or cuda
   std::string precision = "fp32";  // fp32, bf16 or int8 (teacher/cpu/precision.h)
   size_t batch = 64;
   bool show_progress = false;  // a progress line per call on a terminal

@@ -29,8 +29,7 @@ void sgemm(char transb, int64_t m, int64_t n, int64_t k, float alpha, const floa
     throw Error("oneDNN sgemm failed");
 }
 
-__attribute__((target_clones("avx512f", "avx2", "default"))) void softmax_row(float* x,
-                                                                               int64_t n) {
+__attribute__((target_clones("avx512f", "avx2", "default"))) void softmax_row(float* x, int64_t n) {
   float top = x[0];
   for (int64_t i = 1; i < n; ++i) top = std::max(top, x[i]);
   float sum = 0;
@@ -42,8 +41,10 @@ __attribute__((target_clones("avx512f", "avx2", "default"))) void softmax_row(fl
   for (int64_t i = 0; i < n; ++i) x[i] *= inverse;
 }
 
-__attribute__((target_clones("avx512f", "avx2", "default"))) void normalize_row(
-    float* x, int64_t n, const float* gamma, const float* beta, float eps) {
+__attribute__((target_clones("avx512f", "avx2", "default"))) void normalize_row(float* x, int64_t n,
+                                                                                const float* gamma,
+                                                                                const float* beta,
+                                                                                float eps) {
   float mean = 0;
 #pragma omp simd reduction(+ : mean)
   for (int64_t i = 0; i < n; ++i) mean += x[i];
@@ -68,7 +69,8 @@ BertCpu::BertCpu(BertClassifier& model, const BertConfig& config, Precision prec
   word_ = values(tensors, e + "word_embeddings.weight");
   position_ = values(tensors, e + "position_embeddings.weight");
   token_type_ = values(tensors, e + "token_type_embeddings.weight");
-  embedding_norm_ = {values(tensors, e + "LayerNorm.weight"), values(tensors, e + "LayerNorm.bias")};
+  embedding_norm_ = {values(tensors, e + "LayerNorm.weight"),
+                     values(tensors, e + "LayerNorm.bias")};
   const int64_t h = config.hidden_size, inner = config.intermediate_size;
   for (int64_t i = 0; i < config.num_hidden_layers; ++i) {
     const std::string p = "bert.encoder.layer." + std::to_string(i) + ".";
@@ -83,17 +85,15 @@ BertCpu::BertCpu(BertClassifier& model, const BertConfig& config, Precision prec
     }
     Layer layer;
     layer.qkv = std::make_unique<Linear>(w.data(), b.data(), 3 * h, h, precision, Epilogue::none);
-    layer.attention_out =
-        std::make_unique<Linear>(get("attention.output.dense.weight").data(),
-                                 get("attention.output.dense.bias").data(), h, h, precision,
-                                 Epilogue::residual);
-    layer.intermediate =
-        std::make_unique<Linear>(get("intermediate.dense.weight").data(),
-                                 get("intermediate.dense.bias").data(), inner, h, precision,
-                                 Epilogue::gelu);
-    layer.out = std::make_unique<Linear>(get("output.dense.weight").data(),
-                                         get("output.dense.bias").data(), h, inner, precision,
-                                         Epilogue::residual);
+    layer.attention_out = std::make_unique<Linear>(get("attention.output.dense.weight").data(),
+                                                   get("attention.output.dense.bias").data(), h, h,
+                                                   precision, Epilogue::residual);
+    layer.intermediate = std::make_unique<Linear>(get("intermediate.dense.weight").data(),
+                                                  get("intermediate.dense.bias").data(), inner, h,
+                                                  precision, Epilogue::gelu);
+    layer.out =
+        std::make_unique<Linear>(get("output.dense.weight").data(), get("output.dense.bias").data(),
+                                 h, inner, precision, Epilogue::residual);
     layer.attention_norm = {get("attention.output.LayerNorm.weight"),
                             get("attention.output.LayerNorm.bias")};
     layer.out_norm = {get("output.LayerNorm.weight"), get("output.LayerNorm.bias")};
@@ -131,8 +131,8 @@ void BertCpu::attention(const std::vector<int64_t>& offsets) {
       scores.resize(static_cast<size_t>(t * t));
       sgemm('T', t, t, d, scale, q, 3 * h, q + h, 3 * h, scores.data(), t);
       for (int64_t r = 0; r < t; ++r) softmax_row(scores.data() + r * t, t);
-      sgemm('N', t, d, t, 1.0f, scores.data(), t, q + 2 * h, 3 * h,
-            context + begin * h + head * d, h);
+      sgemm('N', t, d, t, 1.0f, scores.data(), t, q + 2 * h, 3 * h, context + begin * h + head * d,
+            h);
     }
   }
 }
@@ -143,7 +143,8 @@ void BertCpu::forward(const std::vector<Encoding>& encodings, const std::vector<
   if (n == 0) return;
   const std::lock_guard<std::mutex> lock(busy_);
   std::vector<int64_t> offsets{0};
-  for (size_t r : rows) offsets.push_back(offsets.back() + static_cast<int64_t>(encodings[r].ids.size()));
+  for (size_t r : rows)
+    offsets.push_back(offsets.back() + static_cast<int64_t>(encodings[r].ids.size()));
   const int64_t tokens = offsets.back();
   x_.resize(static_cast<size_t>(tokens * h));
   qkv_.resize(static_cast<size_t>(tokens * 3 * h));
@@ -176,8 +177,7 @@ void BertCpu::forward(const std::vector<Encoding>& encodings, const std::vector<
   // Pooler over each sentence's [CLS] row, then the classifier, in float32.
   cls_.resize(static_cast<size_t>(n * h));
   pooled_.resize(static_cast<size_t>(n * h));
-  for (int64_t s = 0; s < n; ++s)
-    std::copy_n(x_.data() + offsets[s] * h, h, cls_.data() + s * h);
+  for (int64_t s = 0; s < n; ++s) std::copy_n(x_.data() + offsets[s] * h, h, cls_.data() + s * h);
   sgemm('T', n, h, h, 1.0f, cls_.data(), h, pooler_weight_.data(), h, pooled_.data(), h);
   for (int64_t s = 0; s < n; ++s)
     for (int64_t i = 0; i < h; ++i)

@@ -12,9 +12,8 @@ using dt = dnnl::memory::data_type;
 using tag = dnnl::memory::format_tag;
 
 // Round to nearest even, as PyTorch and oneDNN convert float32 to bfloat16.
-__attribute__((target_clones("avx512f", "avx2", "default"))) void to_bf16(const float* x,
-                                                                            size_t n,
-                                                                            uint16_t* out) {
+__attribute__((target_clones("avx512f", "avx2", "default"))) void to_bf16(const float* x, size_t n,
+                                                                          uint16_t* out) {
   for (size_t i = 0; i < n; ++i) {
     uint32_t bits;
     std::memcpy(&bits, &x[i], 4);
@@ -26,8 +25,8 @@ __attribute__((target_clones("avx512f", "avx2", "default"))) void to_bf16(const 
 
 // One symmetric scale a row: q = round(x / scale), scale = max|x| / 127.
 __attribute__((target_clones("avx512f", "avx2", "default"))) float quantize_row(const float* x,
-                                                                                  int64_t n,
-                                                                                  int8_t* q) {
+                                                                                int64_t n,
+                                                                                int8_t* q) {
   float amax = 0;
 #pragma omp simd reduction(max : amax)
   for (int64_t i = 0; i < n; ++i) amax = std::max(amax, std::fabs(x[i]));
@@ -42,8 +41,8 @@ __attribute__((target_clones("avx512f", "avx2", "default"))) float quantize_row(
 }
 
 __attribute__((target_clones("avx512f", "avx2", "default"))) void scale_back(
-    const int32_t* sums, int64_t n, float row_scale, const float* weight_scales,
-    const float* bias, bool accumulate, float* y) {
+    const int32_t* sums, int64_t n, float row_scale, const float* weight_scales, const float* bias,
+    bool accumulate, float* y) {
   if (accumulate) {
     for (int64_t i = 0; i < n; ++i)
       y[i] += static_cast<float>(sums[i]) * (row_scale * weight_scales[i]) + bias[i];
@@ -60,8 +59,8 @@ const dnnl::engine& cpu_engine() {
   return engine;
 }
 
-Linear::Linear(const float* weight, const float* bias, int64_t out, int64_t in,
-               Precision precision, Epilogue epilogue)
+Linear::Linear(const float* weight, const float* bias, int64_t out, int64_t in, Precision precision,
+               Epilogue epilogue)
     : out_(out),
       in_(in),
       precision_(precision),
@@ -79,8 +78,7 @@ Linear::Linear(const float* weight, const float* bias, int64_t out, int64_t in,
     case Precision::bf16:
       weights_bf16_.resize(size);
       to_bf16(weight, size, weights_bf16_.data());
-      plain_weights_ =
-          dnnl::memory({{in, out}, dt::bf16, tag::ba}, engine_, weights_bf16_.data());
+      plain_weights_ = dnnl::memory({{in, out}, dt::bf16, tag::ba}, engine_, weights_bf16_.data());
       break;
     case Precision::int8:
       weights_s8_.resize(size);
@@ -127,7 +125,8 @@ Linear::Kernel& Linear::kernel(int64_t rows) {
   }
   attr.set_post_ops(post);
   attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
-  const dnnl::memory::desc bias = int8 ? dnnl::memory::desc() : dnnl::memory::desc({1, out_}, dt::f32, tag::ab);
+  const dnnl::memory::desc bias =
+      int8 ? dnnl::memory::desc() : dnnl::memory::desc({1, out_}, dt::f32, tag::ab);
   const dnnl::matmul::primitive_desc pd({src, weights, bias, dst}, attr, engine_);
   k.matmul = dnnl::matmul(pd);
   k.weights_desc = pd.weights_desc();

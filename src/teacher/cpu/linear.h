@@ -9,10 +9,9 @@
 //
 // Not thread-safe: one call at a time (it keeps scratch buffers and primitives per row count).
 // oneDNN parallelizes each call over OpenMP's threads.
-#include <oneapi/dnnl/dnnl.hpp>
-
 #include <cstdint>
 #include <map>
+#include <oneapi/dnnl/dnnl.hpp>
 #include <vector>
 
 #include "teacher/cpu/precision.h"

@@ -39,15 +39,14 @@ std::string cpu_isa_name() {
   using dnnl::cpu_isa;
   const cpu_isa isa = dnnl::get_effective_cpu_isa();
   // Most capable first: the first one the CPU has is its name.
-  const std::pair<cpu_isa, const char*> names[] = {
-      {cpu_isa::avx512_core_amx, "avx512_core_amx"},
-      {cpu_isa::avx512_core_bf16, "avx512_core_bf16"},
-      {cpu_isa::avx512_core_vnni, "avx512_core_vnni"},
-      {cpu_isa::avx512_core, "avx512_core"},
-      {cpu_isa::avx2_vnni, "avx2_vnni"},
-      {cpu_isa::avx2, "avx2"},
-      {cpu_isa::avx, "avx"},
-      {cpu_isa::sse41, "sse41"}};
+  const std::pair<cpu_isa, const char*> names[] = {{cpu_isa::avx512_core_amx, "avx512_core_amx"},
+                                                   {cpu_isa::avx512_core_bf16, "avx512_core_bf16"},
+                                                   {cpu_isa::avx512_core_vnni, "avx512_core_vnni"},
+                                                   {cpu_isa::avx512_core, "avx512_core"},
+                                                   {cpu_isa::avx2_vnni, "avx2_vnni"},
+                                                   {cpu_isa::avx2, "avx2"},
+                                                   {cpu_isa::avx, "avx"},
+                                                   {cpu_isa::sse41, "sse41"}};
   for (const auto& [value, name] : names) {
     if (has(isa, value)) return name;
   }
