@@ -6,11 +6,12 @@ JOBS ?= $(shell nproc)
 
 all: build
 
+# The tests' packages too (scripts/setup.sh --test); the demo installs the program's alone.
 setup:
-	@scripts/setup.sh
+	@scripts/setup.sh --test
 
 configure: setup
-	@cmake -S . -B $(BUILD_DIR) -DCMAKE_BUILD_TYPE=Release > /dev/null
+	@cmake -S . -B $(BUILD_DIR) -DCMAKE_BUILD_TYPE=Release -DBUILD_TESTING=ON > /dev/null
 
 build: configure
 	@cmake --build $(BUILD_DIR) -j$(JOBS)
@@ -36,8 +37,13 @@ test-sanitize: setup
 	  ctest --test-dir $(SANITIZE_DIR) --output-on-failure --no-tests=error \
 	  $(if $(value SANITIZE_TESTS),-R '$(value SANITIZE_TESTS)')
 
-# The demo needs the program alone, not the tests and benchmarks: half the build of a clone.
-demo: configure
+# The demo needs the program alone, not the tests and benchmarks: half the build of a clone,
+# and none of the tests' packages (GoogleTest, Slurm, Node.js). A build folder configured
+# before (with tests, say) is kept as it is.
+demo:
+	@scripts/setup.sh
+	@test -f $(BUILD_DIR)/CMakeCache.txt || cmake -S . -B $(BUILD_DIR) -DCMAKE_BUILD_TYPE=Release \
+	  -DBUILD_TESTING=OFF > /dev/null
 	@cmake --build $(BUILD_DIR) -j$(JOBS) --target bert2bilstm
 	@$(BUILD_DIR)/bert2bilstm demo --out runs/demo
 

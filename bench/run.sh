@@ -56,7 +56,7 @@ for name, key, higher in [("inference, batch 512 (sentences/s)", "inference_sent
     print(f"{name:38} {cpp[key]:12.3f} {ort[key]:12.3f} {ratio:8.2f}x  (vs {ort['implementation']})")
 PY
   else
-    echo "(no ONNX comparison: onnxruntime-node or the ONNX export is missing; scripts/setup.sh)"
+    echo "(no ONNX comparison: onnxruntime-node or the ONNX export is missing; scripts/setup.sh --test)"
   fi
   echo
 done

@@ -1,21 +1,31 @@
 #!/usr/bin/env bash
 # Installs the Debian packages bert2bilstm needs and selects the OpenMP OpenBLAS.
 # Idempotent: runs apt-get only when something is missing.
-#   scripts/setup.sh          build and test dependencies
-#   scripts/setup.sh --bench  also the PyTorch reference (python3-torch) and wrk
-#   scripts/setup.sh --fuzz   also clang and its libFuzzer runtime
+#   scripts/setup.sh          what the program and library need to build (make demo)
+#   scripts/setup.sh --test   also what the tests need: GoogleTest, a single-node Slurm,
+#                             Node.js and onnxruntime-node, clang-format (make test, make build)
+#   scripts/setup.sh --bench  the tests' packages, the PyTorch reference (python3-torch) and wrk
+#   scripts/setup.sh --fuzz   the tests' packages, clang and its libFuzzer runtime
 set -euo pipefail
 
 packages=(build-essential cmake pkg-config libtorch-dev libdnnl-dev libopenblas0-openmp libblas-dev
   libutf8proc-dev nlohmann-json3-dev libcli11-dev libspdlog-dev libfmt-dev
-  libcpp-httplib-dev libgtest-dev libbenchmark-dev clang-format gnuplot-nox libonnx-dev libgloo-dev
-  slurmctld slurmd slurm-client munge)  # the last four: a single-node Slurm for the recipe's test
-# Node.js and npm run the ONNX export's test in onnxruntime-node (below); a machine that has
-# them from elsewhere (NodeSource) keeps its own.
-if ! command -v node > /dev/null || ! command -v npm > /dev/null; then packages+=(nodejs npm); fi
-case "${1:-}" in
+  libcpp-httplib-dev gnuplot-nox libonnx-dev libgloo-dev)
+mode=${1:-}
+tests=false
+if [[ -n "$mode" ]]; then
+  tests=true
+  packages+=(libgtest-dev libbenchmark-dev clang-format
+    slurmctld slurmd slurm-client munge)  # the last four: a single-node Slurm for the recipe's test
+  # Node.js and npm run the ONNX export's test in onnxruntime-node (below); a machine that has
+  # them from elsewhere (NodeSource) keeps its own.
+  if ! command -v node > /dev/null || ! command -v npm > /dev/null; then packages+=(nodejs npm); fi
+fi
+case "$mode" in
+  ""|--test) ;;
   --bench) packages+=(python3-torch python3-numpy wrk) ;;
   --fuzz) packages+=(clang-14 libclang-rt-14-dev) ;;
+  *) echo "setup: unknown option $mode (expected --test, --bench or --fuzz)" >&2; exit 2 ;;
 esac
 
 sudo_cmd=()
@@ -46,6 +56,7 @@ done
 # onnxruntime-node (CPU binaries for linux-x64 inside the package) for tests/test_onnx.cpp,
 # into a cache folder outside the repository. --ignore-scripts: its postinstall would try to
 # download GPU binaries. Without a registry the ONNX tests say so and skip.
+if ! $tests; then exit 0; fi
 ort_dir="${HOME:-/root}/.cache/bert2bilstm/onnxruntime"
 ort_version=1.30.0
 if ! grep -qs "\"version\": \"$ort_version\"" "$ort_dir/node_modules/onnxruntime-node/package.json"; then

@@ -2,7 +2,7 @@
 # A single-node Slurm (and its munge) in a folder of its own, for tests of the cluster recipes:
 #   scripts/slurm_local.sh start DIR   prints "export SLURM_CONF=DIR/slurm.conf" when it is up
 #   scripts/slurm_local.sh stop DIR
-# Needs Debian's slurmctld, slurmd, slurm-client and munge (scripts/setup.sh --slurm). Ports
+# Needs Debian's slurmctld, slurmd, slurm-client and munge (scripts/setup.sh --test). Ports
 # are picked free; nothing under /etc is touched.
 set -euo pipefail
 action=$1 dir=$(realpath -m "$2")

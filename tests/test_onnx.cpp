@@ -140,7 +140,7 @@ class OnnxExportTest : public ::testing::Test {
     if (run_cli("export --model x --out y").err.find("no ONNX export") != std::string::npos)
       GTEST_SKIP() << "built without libonnx-dev (scripts/setup.sh installs it)";
     if (onnxruntime_node().empty())
-      GTEST_SKIP() << "onnxruntime-node not found (scripts/setup.sh installs it into "
+      GTEST_SKIP() << "onnxruntime-node not found (scripts/setup.sh --test installs it into "
                       "~/.cache/bert2bilstm/onnxruntime; or set B2B_ONNXRUNTIME_NODE)";
   }
 };

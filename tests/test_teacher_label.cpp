@@ -200,7 +200,7 @@ TEST(TeacherMerge, ARealSlurmArrayRunsTheRecipe) {
       "timeout 60 " + script + " start " + slurm + " > " + dir.path("slurm.out") + " 2>&1";
   if (std::system(start.c_str()) != 0) {
     std::system((script + " stop " + slurm + " > /dev/null 2>&1").c_str());
-    GTEST_SKIP() << "Slurm could not start here (scripts/setup.sh installs slurmctld, slurmd "
+    GTEST_SKIP() << "Slurm could not start here (scripts/setup.sh --test installs slurmctld, slurmd "
                     "and munge; "
                  << read_file(dir.path("slurm.out")) << ")";
   }
