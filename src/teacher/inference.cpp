@@ -108,31 +108,23 @@ torch::Tensor teacher_logits(Teacher& teacher, const std::vector<Example>& examp
   std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
     return encodings[a].ids.size() > encodings[b].ids.size();
   });
-  torch::Tensor logits = torch::empty({static_cast<int64_t>(n), teacher.config.num_labels});
-  if (teacher.cpu && options.device.is_cpu()) {
-    // Ragged batches: no padding to compute, so only the sort's locality matters.
-    std::vector<float> out(options.batch * static_cast<size_t>(teacher.config.num_labels));
-    const int64_t k = teacher.config.num_labels;
-    for (size_t start = 0; start < n; start += options.batch) {
-      const std::vector<size_t> rows(order.begin() + start,
-                                     order.begin() + std::min(n, start + options.batch));
-      teacher.cpu->forward(encodings, rows, out.data());
-      float* dst = logits.data_ptr<float>();
-      for (size_t i = 0; i < rows.size(); ++i)
-        std::copy_n(out.data() + i * k, k, dst + rows[i] * k);
-      if (progress) progress->add(static_cast<int64_t>(rows.size()));
-    }
-    return logits;
-  }
+  const int64_t k = teacher.config.num_labels;
+  torch::Tensor logits = torch::empty({static_cast<int64_t>(n), k});
   for (size_t start = 0; start < n; start += options.batch) {
     const std::vector<size_t> rows(order.begin() + start,
                                    order.begin() + std::min(n, start + options.batch));
-    const EncodedBatch batch = pad_batch(encodings, rows, teacher.tokenizer.pad_id());
-    const torch::Tensor out =
-        teacher.model
-            ->forward(batch.ids.to(options.device), batch.types.to(options.device),
-                      batch.mask.to(options.device))
-            .to(torch::kCPU, torch::kFloat32);
+    torch::Tensor out;
+    if (teacher.cpu && options.device.is_cpu()) {
+      // The CPU engine takes the batch ragged: no padding to compute.
+      out = torch::empty({static_cast<int64_t>(rows.size()), k});
+      teacher.cpu->forward(encodings, rows, out.data_ptr<float>());
+    } else {
+      const EncodedBatch batch = pad_batch(encodings, rows, teacher.tokenizer.pad_id());
+      out = teacher.model
+                ->forward(batch.ids.to(options.device), batch.types.to(options.device),
+                          batch.mask.to(options.device))
+                .to(torch::kCPU, torch::kFloat32);
+    }
     std::vector<int64_t> positions(rows.begin(), rows.end());
     logits.index_copy_(0, torch::tensor(positions, torch::kInt64), out);
     if (progress) progress->add(static_cast<int64_t>(rows.size()));
