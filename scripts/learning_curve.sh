@@ -3,7 +3,9 @@
 # see, for (a) the student trained on the gold rows alone, (b) distilled over augmentation only
 # (the paper's recipe), (c) distilled with the rest of SST-2 train as unlabeled text, and (d)
 # that plus 200,000 IMDB sentences; and at 1,000 gold labels (e), the 200,000 IMDB sentences
-# alone. Random embeddings, distill's default loss; the budget is
+# alone, and (v), setting (d) with in-domain word vectors (the 300-d skip-gram vectors trained
+# on IMDB and Rotten Tomatoes text, non-static; its gold-only student has them too). Random
+# embeddings otherwise, distill's default loss; the budget is
 # fixed here, before any run, and printed with every table:
 #   students: --epochs 4 --patience 2 (the undistilled student step-matched by distill);
 #   one student seed a point, seeds 1-3 at 1,000 gold labels; --seed 1 (gold sample, augmentation).
@@ -31,6 +33,7 @@ common=(distill --task sst2 --data "$SHARED/data/glue/SST-2"
         --teacher-trained-on "SST-2 train (482 steps of 64), after masked-LM pretraining on IMDB and Rotten Tomatoes text"
         --epochs 4 --patience 2 --threads "$THREADS")
 imdb=(--unlabeled "$SHARED/data/unlabeled/imdb-unsup-sentences.txt" --unlabeled-size 200000)
+vectors=(--vectors "$SHARED/data/vectors/imdb-rt-skipgram-300d.bin" --embedding-mode non-static)
 
 # name, then the flags of the setting and the point
 plan=()
@@ -44,6 +47,7 @@ for gold in 0 100 1000 5000 all; do
     # (e), at 1,000 gold labels only: the IMDB sentences alone as unlabeled text (a user's own
     # traffic, none of it the teacher's fine-tuning data).
     [ "$gold" = 1000 ] && plan+=("e${gold}s$s|--gold-size $gold ${imdb[*]} --student-seed $s")
+    [ "$gold" = 1000 ] && plan+=("v${gold}s$s|--gold-size $gold --unlabeled-rest ${imdb[*]} ${vectors[*]} --student-seed $s")
   done
 done
 
@@ -61,6 +65,8 @@ for entry in "${plan[@]}"; do
     c*) if [ -n "$first_c" ]; then from=(--transfer-from "$first_c"); else first_c=$OUT/$name; fi ;;
     d*) if [ -n "$first_d" ]; then from=(--transfer-from "$first_d"); else first_d=$OUT/$name; fi ;;
     e*) if [ -n "$first_e" ]; then from=(--transfer-from "$first_e"); else first_e=$OUT/$name; fi ;;
+    # (v) labels what (d) labels: it takes the first run of (d) at its point.
+    v*) from=(--transfer-from "$OUT/d${name#v}") ;;
   esac
   # shellcheck disable=SC2086  # the flags are words
   cmd=("$BIN" "${common[@]}" $flags "${from[@]}" --out "$OUT/$name")

@@ -3,7 +3,8 @@
 # Idempotent: runs apt-get only when something is missing.
 #   scripts/setup.sh          what the program and library need to build (make demo)
 #   scripts/setup.sh --test   also what the tests need: GoogleTest, a single-node Slurm,
-#                             Node.js and onnxruntime-node, clang-format (make test, make build)
+#                             Node.js and onnxruntime-node, clang-format, and the Python
+#                             package's build and tests (make test, make build)
 #   scripts/setup.sh --bench  the tests' packages, the PyTorch reference (python3-torch) and wrk
 #   scripts/setup.sh --fuzz   the tests' packages, clang and its libFuzzer runtime
 set -euo pipefail
@@ -16,7 +17,10 @@ tests=false
 if [[ -n "$mode" ]]; then
   tests=true
   packages+=(libgtest-dev libbenchmark-dev clang-format
-    slurmctld slurmd slurm-client munge)  # the last four: a single-node Slurm for the recipe's test
+    slurmctld slurmd slurm-client munge  # a single-node Slurm for the recipe's test
+    # the Python package (python/): its build (pip, build, venv, pybind11) and tests
+    python3-dev python3-venv python3-pip python3-build pybind11-dev
+    python3-pytest python3-numpy python3-pandas)
   # Node.js and npm run the ONNX export's test in onnxruntime-node (below); a machine that has
   # them from elsewhere (NodeSource) keeps its own.
   if ! command -v node > /dev/null || ! command -v npm > /dev/null; then packages+=(nodejs npm); fi

@@ -17,7 +17,7 @@ StudentClassifier::StudentClassifier(const StudentDirectory& directory,
     : Classifier(directory.config.task.labels, directory.config.task.is_pair(),
                  directory.config.task.describe()),
       vocab_(directory.vocab),
-      tokenizer_(BasicTokenizerOptions{directory.config.lower_case, {Vocabulary::kMaskToken}}),
+      tokenizer_(student_tokenizer(directory.config)),
       runtime_(directory.config, *directory.weights,
                RuntimeOptions{options.project_vocabulary, RuntimeOptions{}.max_projection_bytes}),
       options_(options) {
@@ -42,9 +42,7 @@ std::vector<int64_t> StudentClassifier::encode(const std::string& text) const {
 
 std::vector<int64_t> StudentClassifier::encode(const std::string& text,
                                                std::vector<std::string>& words) const {
-  std::vector<int64_t> ids = encode_text(text, tokenizer_, vocab_, words);
-  cut_to_max_words(ids);
-  return ids;
+  return encode_text(text, tokenizer_, vocab_, words, options_.max_words);
 }
 
 void StudentClassifier::cut_to_max_words(std::vector<int64_t>& ids) const {

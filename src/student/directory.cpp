@@ -8,7 +8,7 @@
 
 namespace b2b {
 
-StudentDirectory read_student_directory(const std::string& dir) {
+StudentDirectory read_student_directory(const std::string& dir, bool weights) {
   std::error_code ec;
   if (!std::filesystem::is_directory(dir, ec)) fail_file(dir, "no such model directory");
   const std::string config_path = dir + "/config.json";
@@ -23,7 +23,7 @@ StudentDirectory read_student_directory(const std::string& dir) {
                                       " words but config.json says vocab_size " +
                                       std::to_string(student.config.vocab_size));
   }
-  student.weights = std::make_shared<SafetensorsReader>(dir + "/model.safetensors");
+  if (weights) student.weights = std::make_shared<SafetensorsReader>(dir + "/model.safetensors");
   return student;
 }
 

@@ -19,7 +19,8 @@ struct StudentDirectory {
 };
 
 // Throws Error naming the file for a missing or bad config, vocabulary or weights file (the
-// tensors' names and shapes are checked by whoever reads them).
-StudentDirectory read_student_directory(const std::string& dir);
+// tensors' names and shapes are checked by whoever reads them). Without `weights`, the weights
+// file is not opened (a tokenizer needs config.json and vocab.txt alone).
+StudentDirectory read_student_directory(const std::string& dir, bool weights = true);
 
 }  // namespace b2b

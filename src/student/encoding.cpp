@@ -4,14 +4,20 @@
 
 namespace b2b {
 
+BasicTokenizer student_tokenizer(const StudentConfig& config) {
+  return BasicTokenizer(BasicTokenizerOptions{config.lower_case, {Vocabulary::kMaskToken}});
+}
+
 std::vector<int64_t> encode_text(const std::string& text, const BasicTokenizer& tokenizer,
-                                 const Vocabulary& vocab, std::vector<std::string>& words) {
+                                 const Vocabulary& vocab, std::vector<std::string>& words,
+                                 size_t max_words) {
   words.clear();
   tokenizer.tokenize(text, words);
   std::vector<int64_t> ids;
   ids.reserve(std::max<size_t>(words.size(), 1));
   for (const auto& w : words) ids.push_back(vocab.id(w));
   if (ids.empty()) ids.push_back(Vocabulary::kUnk);
+  if (max_words > 0 && ids.size() > max_words) ids.resize(max_words);
   return ids;
 }
 

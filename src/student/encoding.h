@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "data/dataset.h"
+#include "student/config.h"
 #include "text/basic_tokenizer.h"
 #include "text/vocabulary.h"
 
@@ -18,10 +19,14 @@ struct EncodedExample {
   std::vector<float> logits;  // the teacher's, when known
 };
 
+// The word tokenizer a trained student reads with: its config's case, [MASK] kept whole.
+BasicTokenizer student_tokenizer(const StudentConfig& config);
+
 // The word ids of one text. A text with no words becomes one [UNK], so every sequence has
-// length >= 1. `words` is scratch space (cleared).
+// length >= 1; words past max_words (> 0) are dropped. `words` is scratch space (cleared).
 std::vector<int64_t> encode_text(const std::string& text, const BasicTokenizer& tokenizer,
-                                 const Vocabulary& vocab, std::vector<std::string>& words);
+                                 const Vocabulary& vocab, std::vector<std::string>& words,
+                                 size_t max_words = 0);
 
 // One example: its word ids, gold label, and the teacher's logits and argmax when it has them.
 EncodedExample encode_example(const Example& example, const BasicTokenizer& tokenizer,

@@ -1,5 +1,8 @@
 #pragma once
-// A one-line progress meter (items/s, ETA) on stderr when it is a terminal; silent when piped.
+// A one-line progress meter (items/s, ETA) on stderr when it is a terminal; silent when piped,
+// unless the environment sets B2B_PROGRESS=1 (the Python package does, so a notebook shows the
+// meter): then it is redrawn once a second with a carriage return and spaces, no terminal
+// escapes, and ends with a newline. B2B_PROGRESS=0 silences it on a terminal too.
 #include <chrono>
 #include <cstdint>
 #include <string>
@@ -20,10 +23,13 @@ class Progress {
   void draw();
   std::string label_, unit_, note_;
   int64_t total_, done_ = 0;
-  bool enabled_, finished_ = false;
+  bool enabled_, plain_ = false, finished_ = false;
+  size_t drawn_ = 0;  // characters of the last line drawn (plain mode pads over them)
   std::chrono::steady_clock::time_point start_, last_draw_;
 };
 
 bool stderr_is_terminal();
+// Whether progress is drawn: B2B_PROGRESS=1 or 0 if set, else whether stderr is a terminal.
+bool progress_enabled();
 
 }  // namespace b2b
