@@ -1,6 +1,6 @@
 // The command lines in README.md and docs/*.md name subcommands and flags that exist: each
 // `bert2bilstm SUBCOMMAND ... --flag` of a code block is checked against that subcommand's
-// --help. (Running every block end to end is issue 34's larger test, still to write.)
+// --help. tests/docs/run_blocks.py (ctest DocsBlocks) runs the fenced sh and python blocks.
 #include <gtest/gtest.h>
 
 #include <filesystem>
