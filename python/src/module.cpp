@@ -52,6 +52,32 @@ auto load_from(const std::string& dir, bool weights, Load load) {
   }
 }
 
+// A Python str as UTF-8. A str without a UTF-8 form (a lone surrogate, as from decoding bytes
+// with errors="surrogateescape") or another type is an Error naming `what`.
+std::string utf8(PyObject* item, const std::string& what) {
+  if (!PyUnicode_Check(item))
+    throw b2b::Error(what + " is " + Py_TYPE(item)->tp_name + ", not str");
+  Py_ssize_t size = 0;
+  const char* data = PyUnicode_AsUTF8AndSize(item, &size);
+  if (!data) {
+    PyErr_Clear();
+    throw b2b::Error(what + " is not valid Unicode text (it has no UTF-8 form: a lone surrogate)");
+  }
+  return std::string(data, static_cast<size_t>(size));
+}
+
+Texts utf8_list(const py::list& items, const char* name) {
+  Texts out(items.size());
+  for (size_t i = 0; i < out.size(); ++i)
+    out[i] = utf8(items[i].ptr(), std::string(name) + "[" + std::to_string(i) + "]");
+  return out;
+}
+
+std::optional<Texts> utf8_list(const std::optional<py::list>& items, const char* name) {
+  if (!items) return std::nullopt;
+  return utf8_list(*items, name);
+}
+
 std::vector<b2b::TextPair> zip(const Texts& a, const Texts& b) {
   if (a.size() != b.size()) {
     throw b2b::Error("texts and texts_b differ in length: " + std::to_string(a.size()) + " and " +
@@ -92,12 +118,15 @@ class PyClassifier {
     return model_->logits(a);
   }
 
-  py::array_t<float> logits(const Texts& a, const std::optional<Texts>& b) const {
-    return matrix(compute(a, b), a.size(), model_->labels().size());
+  py::array_t<float> logits(const py::list& texts, const std::optional<py::list>& texts_b) const {
+    const Texts a = utf8_list(texts, "texts");
+    return matrix(compute(a, utf8_list(texts_b, "texts_b")), a.size(), model_->labels().size());
   }
 
-  py::array_t<float> probabilities(const Texts& a, const std::optional<Texts>& b) const {
-    std::vector<float> values = compute(a, b);
+  py::array_t<float> probabilities(const py::list& texts,
+                                   const std::optional<py::list>& texts_b) const {
+    const Texts a = utf8_list(texts, "texts");
+    std::vector<float> values = compute(a, utf8_list(texts_b, "texts_b"));
     const size_t k = model_->labels().size();
     for (size_t i = 0; i < a.size(); ++i) {
       const b2b::Prediction p = model_->prediction(values.data() + i * k);
@@ -106,8 +135,10 @@ class PyClassifier {
     return matrix(values, a.size(), k);
   }
 
-  std::vector<std::string> predict(const Texts& a, const std::optional<Texts>& b) const {
-    const std::vector<float> values = compute(a, b);
+  std::vector<std::string> predict(const py::list& texts,
+                                   const std::optional<py::list>& texts_b) const {
+    const Texts a = utf8_list(texts, "texts");
+    const std::vector<float> values = compute(a, utf8_list(texts_b, "texts_b"));
     const size_t k = model_->labels().size();
     std::vector<std::string> out;
     out.reserve(a.size());
@@ -135,7 +166,8 @@ class PyTokenizer {
   const b2b::Tokenizer& tokenizer() const { return *tokenizer_; }
 
   // (ids int64 n x longest, padded with [PAD]; lengths int32 n), as the ONNX model takes them.
-  py::tuple batch(const Texts& texts) const {
+  py::tuple batch(const py::list& items) const {
+    const Texts texts = utf8_list(items, "texts");
     std::vector<std::vector<int64_t>> rows(texts.size());
     size_t width = 1;
     {
@@ -198,12 +230,13 @@ PYBIND11_MODULE(_bert2bilstm, m) {
   py::class_<PyTokenizer>(m, "Tokenizer")
       .def(py::init<const std::string&, size_t>(), py::arg("directory"), py::arg("max_words"))
       .def("encode",
-           [](const PyTokenizer& t, const std::string& text) {
-             py::gil_scoped_release release;
-             return t.tokenizer().encode(text);
+           [](const PyTokenizer& t, const py::handle& text) {
+             return t.tokenizer().encode(utf8(text.ptr(), "text"));
            })
       .def("words",
-           [](const PyTokenizer& t, const std::string& text) { return t.tokenizer().words(text); })
+           [](const PyTokenizer& t, const py::handle& text) {
+             return t.tokenizer().words(utf8(text.ptr(), "text"));
+           })
       .def("batch", &PyTokenizer::batch)
       .def("word", [](const PyTokenizer& t, int64_t id) { return t.tokenizer().word(id); })
       .def_property_readonly("vocab_size",

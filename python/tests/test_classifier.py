@@ -46,8 +46,8 @@ def test_matches_the_program_on_sst2_dev(sst2_student):
     logits = clf.logits(texts)
     assert proba.dtype == np.float32 and proba.shape == (len(texts), 2)
     assert logits.dtype == np.float32 and logits.shape == (len(texts), 2)
-    np.testing.assert_allclose(logits, [e["logits"] for e in expected], rtol=0, atol=1e-5)
-    np.testing.assert_allclose(proba, [e["probabilities"] for e in expected], rtol=0, atol=1e-5)
+    np.testing.assert_allclose(logits, [e["logits"] for e in expected], rtol=0, atol=1e-6)
+    np.testing.assert_allclose(proba, [e["probabilities"] for e in expected], rtol=0, atol=1e-6)
     np.testing.assert_allclose(proba.sum(axis=1), 1.0, atol=1e-5)
     labels = clf.predict(texts)
     assert labels == [e["label"] for e in expected]
@@ -113,6 +113,11 @@ def test_errors(sst2_student, sick_student, tmp_path):
         bert2bilstm.Classifier(damaged)
     assert not isinstance(e.value, FileNotFoundError)
 
+    bad_text = b"caf\xe9".decode("utf-8", "surrogateescape")  # a lone surrogate
+    with pytest.raises(bert2bilstm.Error, match=r"texts\[1\] is not valid Unicode text"):
+        clf.predict(["fine", bad_text])
+    with pytest.raises(bert2bilstm.Error, match="text is not valid Unicode text"):
+        bert2bilstm.Tokenizer(sst2_student).encode(bad_text)
     with pytest.raises(bert2bilstm.Error, match="threads must be at least 1"):
         bert2bilstm.Classifier(sst2_student, threads=0)
     with pytest.raises(bert2bilstm.Error, match="classifies sentence pairs"):
@@ -127,7 +132,9 @@ def test_pairs_match_the_program(sick_student):
     b = [r[1] for r in rows]
     clf = bert2bilstm.Classifier(sick_student)
     expected = program_predictions(sick_student, [f"{x}\t{y}" for x, y in zip(a, b)])
-    np.testing.assert_allclose(clf.logits(a, b), [e["logits"] for e in expected], atol=1e-5)
+    np.testing.assert_allclose(clf.logits(a, b), [e["logits"] for e in expected], atol=1e-6)
+    np.testing.assert_allclose(clf.predict_proba(list(zip(a, b))),
+                               [e["probabilities"] for e in expected], atol=1e-6)
     assert clf.predict(a, b) == [e["label"] for e in expected]
     np.testing.assert_array_equal(clf.logits(list(zip(a, b))), clf.logits(a, b))
     np.testing.assert_array_equal(clf.logits(pd.Series(a), np.array(b)), clf.logits(a, b))
@@ -173,3 +180,45 @@ def test_version():
     cmake = (REPO / "CMakeLists.txt").read_text()
     version = re.search(r"project\(bert2bilstm VERSION ([0-9.]+)", cmake).group(1)
     assert bert2bilstm.__version__ == version
+
+
+def test_eight_threads_on_one_classifier_give_one_threads_results(sst2_student):
+    clf = bert2bilstm.Classifier(sst2_student)
+    texts, _ = sst2_dev_sentences()
+    # The same calls (chunks of a shuffled dev) in every thread, at once and alone.
+    order = np.random.default_rng(1).permutation(len(texts))
+    chunks = [[texts[j] for j in chunk] for chunk in np.array_split(order, 20)]
+    want = [clf.logits(chunk) for chunk in chunks]
+    results = [None] * 8
+
+    def work(i):
+        results[i] = [clf.logits(chunk) for chunk in chunks]
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    for got in results:
+        for g, w in zip(got, want):
+            np.testing.assert_array_equal(g, w)
+    # Another grouping of the same sentences gives the same logits up to float rounding.
+    np.testing.assert_allclose(np.concatenate(want), clf.logits([texts[j] for j in order]),
+                               rtol=0, atol=1e-5)
+
+
+def resident_kb():
+    with open("/proc/self/status") as status:
+        return next(int(line.split()[1]) for line in status if line.startswith("VmRSS:"))
+
+
+def test_single_sentence_calls_leave_memory_flat(sst2_student):
+    clf = bert2bilstm.Classifier(sst2_student)
+    texts, _ = sst2_dev_sentences()
+    for i in range(1000):
+        clf.predict(texts[i % len(texts)])
+    after_1000 = resident_kb()
+    for i in range(99000):
+        clf.predict_proba(texts[i % len(texts)])
+    grown = resident_kb() - after_1000
+    assert grown < 5 * 1024, f"resident memory grew {grown} kB over 99,000 calls"
