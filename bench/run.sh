@@ -58,6 +58,31 @@ PY
   else
     echo "(no ONNX comparison: onnxruntime-node or the ONNX export is missing; scripts/setup.sh --test)"
   fi
+  # The Python package (python/) against the C++ API from text, same student, same texts; BLAS
+  # single-threaded on both sides' threads (the runtime's own threads split the batches).
+  if [[ -d "$build/python/bert2bilstm" ]]; then
+    PYTHONPATH="$build/python" OMP_NUM_THREADS=1 GLIBC_TUNABLES=$(tunables_of "$work/cpp.json") \
+      /usr/bin/python3 bench/python_bench.py "$work" "$t" > "$work/python.json"
+    /usr/bin/python3 - "$work/cpp.json" "$work/python.json" <<'PY'
+import json, sys
+cpp, py = (json.load(open(p)) for p in sys.argv[1:3])
+print(f"{'Python package vs the C++ API, from text':38} {'C++ API':>12} {'Python':>12}")
+s_cpp, s_py = cpp["api_text_sentences_per_second"], py["sentences_per_second"]
+print(f"{'  batch 512 (sentences/s)':38} {s_cpp:12.0f} {s_py:12.0f} {s_py / s_cpp:8.2f}x"
+      "  (target: within 10%)")
+l_cpp, l_py = cpp["api_text_batch1_latency_ms"], py["batch1_latency_ms"]
+print(f"{'  one sentence a call (ms, 5,000 calls)':38} {l_cpp:12.4f} {l_py:12.4f} "
+      f"{l_py - l_cpp:+8.4f} ms  (target: within 0.05 ms)")
+if "single_calls_per_second_4_threads" in py:
+    one, four = py["single_calls_per_second_1_thread"], py["single_calls_per_second_4_threads"]
+    print(f"{'  single-sentence calls/s, Python threads':38} {'1: ' + format(one, '.0f'):>12} "
+          f"{'4: ' + format(four, '.0f'):>12} {four / one:8.2f}x  (target: >= 1.6x on two cores)")
+print(f"(C++ API from text vs from word ids: max |logit difference| "
+      f"{cpp['api_text_max_abs_logit_difference']:.1e})")
+PY
+  else
+    echo "(no Python rows: the build has no Python module; scripts/setup.sh --test)"
+  fi
   echo
 done
 

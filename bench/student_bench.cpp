@@ -2,9 +2,12 @@
 // one training epoch at batch 50 (libtorch; and once more as the trainer ran before issue 15),
 // then inference over all training sentences at
 // batch 512 and batch-1 latency, both with the BLAS runtime (what eval, predict and serve run)
-// and with the libtorch model. Writes the word ids and the epoch's batches so the reference
-// runs the exact same batches. Prints one JSON object.
+// and with the libtorch model; and the public C++ API from text (tokenizing included), the
+// Python package's reference. Writes the word ids and the epoch's batches so the reference runs
+// the exact same batches, and the texts for bench/python_bench.py. Prints one JSON object.
+#include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
@@ -42,6 +45,11 @@ void write_batches(const std::string& path, const std::vector<std::vector<size_t
     for (size_t i = 0; i < batch.size(); ++i) out << (i ? " " : "") << batch[i];
     out << '\n';
   }
+}
+
+void write_lines(const std::string& path, const std::vector<std::string>& lines) {
+  std::ofstream out(path);
+  for (const auto& line : lines) out << line << '\n';
 }
 
 }  // namespace
@@ -124,6 +132,25 @@ int main(int argc, char** argv) {
   }
   const double runtime_latency_ms = seconds_since(start) * 1000 / n_latency;
 
+  // The public API from text, as a C++ program calls it (tokenizing included): what the Python
+  // package's rows are compared with (bench/python_bench.py reads the same texts).
+  std::vector<std::string> train_texts, dev_texts;
+  for (const auto& e : train.examples) train_texts.push_back(e.text_a);
+  for (const auto& e : dev.examples) dev_texts.push_back(e.text_a);
+  write_lines(work + "/train_texts.txt", train_texts);
+  write_lines(work + "/dev_texts.txt", dev_texts);
+  const b2b::Classifier& api = runtime;
+  start = Clock::now();
+  const std::vector<float> api_logits = api.logits(train_texts);
+  const double api_seconds = seconds_since(start);
+  const size_t n_api_latency = 5000;
+  start = Clock::now();
+  for (size_t i = 0; i < n_api_latency; ++i) api.classify(dev_texts[i % dev_texts.size()]);
+  const double api_latency_ms = seconds_since(start) * 1000 / n_api_latency;
+  float api_difference = 0;  // from text and from the word ids: the same logits
+  for (size_t i = 0; i < logits.size(); ++i)
+    api_difference = std::max(api_difference, std::abs(api_logits[i] - logits[i]));
+
   start = Clock::now();
   const torch::Tensor reference = b2b::predict_logits(model, train_ids, 512);
   const double libtorch_seconds = seconds_since(start);
@@ -147,6 +174,9 @@ int main(int argc, char** argv) {
       {"epoch_loss_dense_one_step", before.history.at(0).train_loss},
       {"inference_sentences_per_second", train_ids.size() / runtime_seconds},
       {"batch1_latency_ms", runtime_latency_ms},
+      {"api_text_sentences_per_second", train_texts.size() / api_seconds},
+      {"api_text_batch1_latency_ms", api_latency_ms},
+      {"api_text_max_abs_logit_difference", api_difference},
       {"libtorch_inference_sentences_per_second", train_ids.size() / libtorch_seconds},
       {"libtorch_batch1_latency_ms", libtorch_latency_ms},
       {"max_abs_logit_difference_runtime_vs_libtorch", max_difference},
