@@ -1,5 +1,6 @@
 // Task files and transfer sets: the GLUE layouts (SST-2, MNLI, QQP) and generic columns in
-// both quoting modes, with and without label discovery. Bad files raise b2b::Error.
+// both quoting modes and the three formats (TSV, CSV, JSON Lines), with and without label
+// discovery. Bad files raise b2b::Error.
 #include "data/dataset.h"
 #include "fuzz_util.h"
 #include "util/error.h"
@@ -16,6 +17,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     b2b::ReadOptions options;
     options.labels_required = !(selector & 16);
     options.discover_labels = selector & 32;
+    if (selector & 64) options.format = b2b::FileFormat::kCsv;
+    if (selector & 128) options.format = b2b::FileFormat::kJsonl;
     const b2b::Dataset dataset = b2b::read_dataset(path, task, options);
     for (const auto& e : dataset.examples) {
       if (e.label >= task.num_labels()) __builtin_trap();  // a label id outside the task

@@ -28,6 +28,7 @@ void run(const Flags& f) {
   TaskSpec task = f.task.parse();  // reading may discover its labels
   ReadOptions read_options;
   read_options.discover_labels = true;
+  read_options.format = f.task.file_format();
   const Dataset data = read_dataset(f.data, task, read_options);
   if (data.examples.empty()) fail_file(f.data, "has no rows to time");
   TeacherRunOptions run;
@@ -64,6 +65,7 @@ void add_bench_command(CLI::App& app) {
   cmd->add_option("--teacher", flags->teacher, "Hugging Face BERT classifier")->required();
   cmd->add_option("--student", flags->student, "student directory")->required();
   add_task_flags(cmd, flags->task);
+  add_format_flag(cmd, flags->task);
   cmd->add_option("--data", flags->data, "sentences to time (a file of the task's format)")
       ->required();
   cmd->add_option("--batch", flags->batch, "the same batch size for both")

@@ -57,6 +57,8 @@ void predict(const Flags& f, int threads, TaskSpec& task, std::vector<int>& gold
              std::vector<int>& pred) {
   std::vector<float> logits;
   int k = 0;
+  ReadOptions data_options;
+  data_options.format = f.task.file_format();
   if (is_bert_directory(f.model)) {
     TeacherClassifierOptions options;
     options.device = f.device;
@@ -64,7 +66,7 @@ void predict(const Flags& f, int threads, TaskSpec& task, std::vector<int>& gold
     options.show_progress = true;
     const auto teacher = load_teacher_classifier(f.model, options);
     task = task_for_teacher(f.task, *teacher, f.model);
-    const Dataset data = read_dataset(f.data, task);
+    const Dataset data = read_dataset(f.data, task, data_options);
     std::vector<std::string> singles;
     std::vector<TextPair> pairs;
     for (const auto& e : data.examples) {
@@ -87,7 +89,7 @@ void predict(const Flags& f, int threads, TaskSpec& task, std::vector<int>& gold
     options.threads = threads;
     const StudentClassifier student(read_student_directory(f.model), options);
     task = task_for_model(f.task, student.config().task, f.model);
-    const Dataset data = read_dataset(f.data, task);
+    const Dataset data = read_dataset(f.data, task, data_options);
     const auto examples = student.encode(data.examples);
     for (const auto& e : examples) gold.push_back(e.gold);
     k = student.num_labels();
@@ -130,6 +132,7 @@ void add_eval_command(CLI::App& app) {
                   "student directory or Hugging Face BERT classifier directory")
       ->required();
   add_task_flags(cmd, flags->task, /*required=*/false);
+  add_format_flag(cmd, flags->task);
   cmd->add_option("--data", flags->data, "labeled task file")->required();
   cmd->add_option("--batch", flags->batch, "student batch")
       ->capture_default_str()

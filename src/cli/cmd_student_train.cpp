@@ -17,6 +17,7 @@ struct Flags {
 void run(Flags f) {
   set_threads(f.threads);
   f.spec.task = f.task.parse();
+  f.spec.format = f.task.file_format();
   const TrainResult result = run_student_training(f.spec);
   if (f.spec.dev.empty()) {  // no model selection: the last epoch is kept
     std::printf("trained %d epoch%s (no --dev); student saved to %s\n", result.best_epoch,
@@ -35,6 +36,7 @@ void add_student_command(CLI::App& app) {
   auto flags = std::make_shared<Flags>();
   auto* cmd = student->add_subcommand("train", "Train a student on a task file or a transfer set");
   add_task_flags(cmd, flags->task);
+  add_format_flag(cmd, flags->task);
   cmd->add_option("--train", flags->spec.train,
                   "task file (gold labels) or transfer set (logit_* columns)")
       ->required();

@@ -30,6 +30,7 @@ void run_label(const LabelFlags& f) {
                  options.shard.count, source.c_str());
   }
   options.chunk_rows = std::max<size_t>(f.chunk_rows, 1);
+  options.input_format = f.task.file_format();
   options.run.batch = f.batch;
   options.run.max_length = f.max_length;
   options.run.device = parse_device(f.device);
@@ -110,6 +111,7 @@ void add_teacher_command(CLI::App& app) {
       "label", "Add the teacher's logits (logit_0..) to every row of a file");
   cmd->add_option("--model", flags->model, "Hugging Face BERT classifier directory")->required();
   add_task_flags(cmd, flags->task);
+  add_format_flag(cmd, flags->task);
   cmd->add_option("--input", flags->input, "task file or transfer set")->required();
   cmd->add_option("--output", flags->output, "transfer set to write (resumes a killed run)")
       ->required();

@@ -11,6 +11,16 @@ void add_task_flags(CLI::App* app, TaskFlags& flags, bool required) {
       ->capture_default_str();
 }
 
+void add_format_flag(CLI::App* app, TaskFlags& flags) {
+  app->add_option("--format", flags.format,
+                  "how the task files given here are written: tsv (TAB-separated, a header line; "
+                  "--quoting applies), csv (RFC 4180: comma-separated, \"\" quoting, a header "
+                  "line) or jsonl (JSON Lines: an object a line, its keys the columns); chosen "
+                  "here, never by the file name")
+      ->check(CLI::IsMember({"tsv", "csv", "jsonl"}))
+      ->capture_default_str();
+}
+
 void add_threads_flag(CLI::App* app, int& threads) {
   // Given, it must be a count: 0 used to mean "all cores" without a word, like leaving it out.
   app->add_option("--threads", threads, "CPU threads (default: all cores)")

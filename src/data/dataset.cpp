@@ -112,21 +112,20 @@ void assign_labels(Dataset& data, std::vector<std::string>& raw_labels, std::vec
 
 struct DatasetReader::State {
   std::ifstream file;
+  std::unique_ptr<RecordReader> records;
   Columns columns;
   std::vector<std::string> fields;
 };
 
 DatasetReader::DatasetReader(const std::string& path, const TaskSpec& task,
                              const ReadOptions& options)
-    : state_(std::make_unique<State>()), path_(path), task_(task) {
+    : state_(std::make_unique<State>()), path_(path), task_(task), options_format_(options.format) {
   state_->file = open_input_file(path);
-  std::string line;
-  if (!read_line(state_->file, line)) fail_file(path, "empty file (expected a header line)");
-  strip_byte_order_mark(line);
-  if (line.empty()) fail_file(path, "empty file (expected a header line)");
-  if (!is_valid_utf8(line)) fail_line(path, 1, "invalid UTF-8");
+  state_->records =
+      std::make_unique<RecordReader>(state_->file, path, options.format, task.quoting);
   auto& fields = state_->fields;
-  if (!split_record(line, task.quoting, fields)) fail_line(path, 1, "unterminated quoted field");
+  if (!state_->records->header(fields) || (fields.size() == 1 && fields[0].empty()))
+    fail_file(path, "empty file (expected a header line)");
   state_->columns = resolve_columns(fields, task, options, path);
   has_logits_ = !state_->columns.logits.empty();
   if (has_logits_ && !task.labels.empty() && state_->columns.logits.size() != task.labels.size()) {
@@ -134,28 +133,26 @@ DatasetReader::DatasetReader(const std::string& path, const TaskSpec& task,
                         " logit columns but task " + task.describe() + " has " +
                         std::to_string(task.labels.size()) + " labels");
   }
-  line_ = 1;
+  line_ = state_->records->line();
 }
 
 DatasetReader::~DatasetReader() = default;
 
 bool DatasetReader::next(Example& example, std::string& raw_label) {
-  std::string line;
   auto& fields = state_->fields;
   const Columns& columns = state_->columns;
-  while (read_line(state_->file, line)) {
-    ++line_;
-    if (line.empty()) continue;
-    if (!is_valid_utf8(line)) fail_line(path_, line_, "invalid UTF-8");
-    const bool closed = split_record(line, task_.quoting, fields);
+  bool closed = true;
+  while (state_->records->next(fields, closed)) {
+    line_ = state_->records->line();
     if (!closed || fields.size() != columns.count) {
       if (task_.skip_malformed_rows) {
         ++skipped_malformed_;
         continue;
       }
       fail_line(path_, line_,
-                closed ? "expected " + std::to_string(columns.count) +
-                             " tab-separated fields, found " + std::to_string(fields.size())
+                closed ? "expected " + std::to_string(columns.count) + " " +
+                             (options_format_ == FileFormat::kCsv ? "comma" : "tab") +
+                             "-separated fields, found " + std::to_string(fields.size())
                        : "unterminated quoted field");
     }
     example.text_a = std::move(fields[columns.text_a]);
@@ -167,7 +164,6 @@ bool DatasetReader::next(Example& example, std::string& raw_label) {
     raw_label = columns.label >= 0 ? std::move(fields[columns.label]) : std::string();
     return true;
   }
-  if (state_->file.bad()) fail_file(path_, "read error");
   return false;
 }
 

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "data/task.h"
+#include "io/records.h"
 
 namespace b2b {
 
@@ -29,6 +30,9 @@ struct ReadOptions {
   bool labels_required = true;
   // A generic task without a fixed label list takes the sorted label names it finds.
   bool discover_labels = false;
+  // How the file is written (io/records.h): the task files a user gives may be CSV or JSON
+  // Lines; the pipeline's own files (transfer sets, samples) are always TSV.
+  FileFormat format = FileFormat::kTsv;
 };
 
 // Throws Error naming the file (and line) for any problem: missing file, empty file,
@@ -57,6 +61,7 @@ class DatasetReader {
   std::unique_ptr<State> state_;
   std::string path_;
   TaskSpec task_;
+  FileFormat options_format_ = FileFormat::kTsv;
   bool has_logits_ = false;
   size_t line_ = 0, skipped_malformed_ = 0;
 };

@@ -80,11 +80,16 @@ TrainResult run_student_training(StudentRunSpec s) {
   if (s.options.batch_size == 0) s.options.batch_size = task.is_pair() ? 256 : 50;
   ReadOptions read_options;
   read_options.discover_labels = true;
+  read_options.format = s.format;
   const Dataset train = read_dataset(s.train, task, read_options);
   validate_train_data(s.options, train.has_logits, s.train);
   if (task.num_labels() < 2) fail_file(s.train, "needs at least two distinct labels");
   Dataset dev;
-  if (!s.dev.empty()) dev = read_dataset(s.dev, task);
+  if (!s.dev.empty()) {
+    ReadOptions dev_options;
+    dev_options.format = s.format;
+    dev = read_dataset(s.dev, task, dev_options);
+  }
 
   const BasicTokenizer tokenizer;
   const Vocabulary vocab = build_vocabulary(train, tokenizer, s.min_count);

@@ -13,6 +13,7 @@ namespace b2b {
 
 struct StudentRunSpec {
   TaskSpec task;
+  FileFormat format = FileFormat::kTsv;  // of train and dev (a transfer set is always TSV)
   std::string train, dev, out, vectors, vectors_format = "auto",
                                         embedding_mode;            // mode "" = by vectors
   int64_t min_count = 1, embedding_dim = 300, hidden = 0, fc = 0;  // 0 = the task's default

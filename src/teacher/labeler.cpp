@@ -73,7 +73,7 @@ namespace {
 // What a partial output must match to be resumed: same input, model and settings.
 nlohmann::json run_identity(const std::string& input, const LabelOptions& options) {
   std::error_code ec;
-  return {
+  nlohmann::json identity = {
       {"input", fs::absolute(input).string()},
       {"input_bytes", fs::file_size(input, ec)},
       {"model", fs::absolute(options.model_dir).string()},
@@ -82,6 +82,10 @@ nlohmann::json run_identity(const std::string& input, const LabelOptions& option
       {"precision", precision_name(options.run.precision)},
       {"chunk_rows", options.chunk_rows},
       {"shard", std::to_string(options.shard.index) + "/" + std::to_string(options.shard.count)}};
+  // Read another way, the same file is other rows; TSV left out, so older runs still resume.
+  if (options.input_format != FileFormat::kTsv)
+    identity["input_format"] = file_format_name(options.input_format);
+  return identity;
 }
 
 struct Resume {
@@ -145,6 +149,7 @@ LabelSummary label_file(Teacher& teacher, TaskSpec task, const std::string& inpu
   const auto start_time = std::chrono::steady_clock::now();
   ReadOptions read_options;
   read_options.labels_required = false;
+  read_options.format = options.input_format;
   const int64_t k = teacher.config.num_labels;
   // One pass over the file, held by no one: its rows counted and checked, and the first line of
   // each label name it holds kept, so that the names are settled and a bad one refused before

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "data/task.h"
+#include "io/records.h"
 #include "teacher/inference.h"
 
 namespace b2b {
@@ -23,8 +24,9 @@ bool shard_from_scheduler(size_t indexed_job_count, Shard& shard, std::string& s
 struct LabelOptions {
   TeacherRunOptions run;
   Shard shard;
-  size_t chunk_rows = 8192;  // rows per resumable chunk
-  std::string model_dir;     // recorded in the progress file
+  size_t chunk_rows = 8192;                    // rows per resumable chunk
+  std::string model_dir;                       // recorded in the progress file
+  FileFormat input_format = FileFormat::kTsv;  // how the input is written (the output is TSV)
 };
 
 struct LabelSummary {
