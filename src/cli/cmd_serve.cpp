@@ -1,10 +1,13 @@
 #include <pthread.h>
+
+#include <chrono>
 #ifdef __GLIBC__
 #include <malloc.h>
 #endif
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
@@ -80,7 +83,13 @@ void run(const Flags& f) {
   ClassifierOptions model_options;
   model_options.project_vocabulary = !f.no_projection;
   model_options.max_words = f.max_words;
-  PredictionServer server(StudentClassifier::load(f.model, model_options), f.options);
+  const auto load_start = std::chrono::steady_clock::now();
+  auto model = StudentClassifier::load(f.model, model_options);
+  ServeOptions options = f.options;
+  options.model_dir = f.model;
+  options.model_load_seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - load_start).count();
+  PredictionServer server(std::move(model), options);
   shutdown.stop_on_signal(server);
   const int port = server.bind();
   std::printf("listening on http://%s:%d (POST /predict, GET /health, GET /info)\n",

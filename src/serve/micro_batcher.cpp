@@ -2,8 +2,8 @@
 
 namespace b2b {
 
-MicroBatcher::MicroBatcher(Model model, MicroBatcherOptions options)
-    : model_(std::move(model)), options_(options) {
+MicroBatcher::MicroBatcher(Model model, MicroBatcherOptions options, BatchObserver on_batch)
+    : model_(std::move(model)), options_(options), on_batch_(std::move(on_batch)) {
   if (options_.max_batch == 0) options_.max_batch = 1;
   for (int w = 0; w < std::max(1, options_.workers); ++w) workers_.emplace_back([this] { loop(); });
 }
@@ -45,7 +45,10 @@ std::vector<float> MicroBatcher::submit(std::vector<EncodedExample> examples) {
 
 MicroBatcherStats MicroBatcher::stats() const {
   std::lock_guard<std::mutex> lock(mutex_);
-  return stats_;
+  MicroBatcherStats now = stats_;
+  now.queued_sentences = queued_sentences_;
+  now.clients = clients_;
+  return now;
 }
 
 // Called with the lock held and the queue non-empty. A batch is at most max_batch sentences
@@ -83,7 +86,12 @@ void MicroBatcher::run_batch(Queue& batch) {
     examples.insert(examples.end(), request->examples.begin(), request->examples.end());
   }
   try {
+    const auto start = std::chrono::steady_clock::now();
     const std::vector<float> logits = model_(examples);
+    if (on_batch_) {
+      on_batch_(examples.size(),
+                std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+    }
     const size_t k = examples.empty() ? 0 : logits.size() / examples.size();
     auto row = logits.begin();
     for (auto& request : batch) {

@@ -27,6 +27,7 @@ struct MicroBatcherOptions {
 
 struct MicroBatcherStats {
   size_t requests = 0, batches = 0, sentences = 0;
+  size_t queued_sentences = 0, clients = 0;  // now
 };
 
 class MicroBatcher {
@@ -34,7 +35,10 @@ class MicroBatcher {
   // Logits for N examples, N rows of k floats in order; called on the worker threads only.
   using Model = std::function<std::vector<float>(const std::vector<EncodedExample>&)>;
 
-  MicroBatcher(Model model, MicroBatcherOptions options);
+  // Hears each forward pass's sentences and seconds (metrics); called on a worker thread.
+  using BatchObserver = std::function<void(size_t sentences, double seconds)>;
+
+  MicroBatcher(Model model, MicroBatcherOptions options, BatchObserver on_batch = {});
   ~MicroBatcher();  // answers what is queued, then stops
   MicroBatcher(const MicroBatcher&) = delete;
   MicroBatcher& operator=(const MicroBatcher&) = delete;
@@ -61,6 +65,7 @@ class MicroBatcher {
 
   Model model_;
   MicroBatcherOptions options_;
+  BatchObserver on_batch_;
   mutable std::mutex mutex_;
   std::condition_variable changed_;
   Queue queue_;

@@ -20,6 +20,7 @@
 #endif
 
 #include "api/prediction_json.h"
+#include "serve/metrics.h"
 #include "serve/micro_batcher.h"
 #include "util/error.h"
 #include "util/utf8.h"
@@ -38,7 +39,8 @@ const char* status_text(int status) {
     case 400:
       return "bad request";
     case 404:
-      return "not found: the endpoints are POST /predict, GET /health and GET /info";
+      return "not found: the endpoints are POST /predict, GET /info, GET /health (/live, "
+             "/ready) and GET /metrics";
     case 405:
       return "method not allowed";
     case 413:
@@ -235,18 +237,25 @@ struct PredictionServer::Impl {
             {std::max<size_t>(o.max_batch, 1),
              std::chrono::microseconds(static_cast<int64_t>(o.max_wait_ms * 1000)),
              o.threads > 0 ? o.threads
-                           : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()))}) {
-  }
+                           : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()))},
+            [this](size_t sentences, double seconds) { metrics.batch(sentences, seconds); }) {}
 
   void predict(const httplib::Request& req, httplib::Response& res);
   void route();
 
   std::shared_ptr<const StudentClassifier> model;
   ServeOptions options;
+  // Before the batcher, which reports to it.
+  ServerMetrics metrics{
+      {"/predict", "/info", "/health", "/health/live", "/health/ready", "/metrics"}};
   MicroBatcher batcher;
   httplib::Server http;
-  std::atomic<bool> stopping{false};
+  std::atomic<bool> stopping{false}, ready{false};
 };
+
+// When the request a connection thread is answering began (its head read): set before
+// routing, read by the logger that counts the answer.
+thread_local std::chrono::steady_clock::time_point request_start;
 
 // Gives the allocator's free pages back to the system, at most once a second, from whichever
 // connection thread gets here. glibc keeps what each thread's arena freed: under 64 clients
@@ -411,6 +420,7 @@ void PredictionServer::Impl::route() {
   http.new_task_queue = [this, threads] { return new ConnectionPool(threads, batcher); };
   http.set_payload_max_length(options.max_body_bytes);
   http.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
+    request_start = std::chrono::steady_clock::now();
     return refuse_body_early(req, res, options.max_body_bytes)
                ? httplib::Server::HandlerResponse::Handled
                : httplib::Server::HandlerResponse::Unhandled;
@@ -421,6 +431,29 @@ void PredictionServer::Impl::route() {
             [this](const httplib::Request& req, httplib::Response& res) { predict(req, res); });
   http.Get("/health", [](const httplib::Request&, httplib::Response& res) {
     res.set_content(R"({"status":"ok"})", "application/json");
+  });
+  http.Get("/health/live", [](const httplib::Request&, httplib::Response& res) {
+    res.set_content(R"({"status":"live"})", "application/json");
+  });
+  http.Get("/health/ready", [this](const httplib::Request&, httplib::Response& res) {
+    if (stopping) {
+      send_error(res, 503, "draining: this server is stopping");
+    } else if (!ready) {
+      send_error(res, 503, "not ready: the model is warming up");
+    } else {
+      res.set_content(R"({"status":"ready"})", "application/json");
+    }
+  });
+  http.Get("/metrics", [this](const httplib::Request&, httplib::Response& res) {
+    const MicroBatcherStats s = batcher.stats();
+    res.set_content(metrics.render({s.queued_sentences, s.clients, s.sentences, s.batches}),
+                    "text/plain; version=0.0.4; charset=utf-8");
+  });
+  // Every answer counted by route template and status, with its time.
+  http.set_logger([this](const httplib::Request& req, const httplib::Response& res) {
+    metrics.request(
+        req.path, res.status,
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - request_start).count());
   });
   const std::string info_body = dump(info_of(*model, options));
   http.Get("/info", [info_body](const httplib::Request&, httplib::Response& res) {
@@ -446,7 +479,21 @@ void PredictionServer::Impl::route() {
 PredictionServer::PredictionServer(std::shared_ptr<const StudentClassifier> model,
                                    ServeOptions options)
     : impl_(std::make_unique<Impl>(std::move(model), options)) {
+  const StudentClassifier& m = *impl_->model;
+  std::string labels;
+  for (const auto& label : m.labels()) labels += (labels.empty() ? "" : ",") + label;
+  impl_->metrics.set_model(
+      {options.model_name, m.task(), labels,
+       options.model_dir.empty() ? "" : model_directory_hash(options.model_dir),
+       options.model_load_seconds});
   impl_->route();
+  // One forward pass before /health/ready says ready (the first pass pays for the pages of the
+  // weights and the scratch space).
+  Example warm;
+  warm.text_a = warm.text_b = "warm";
+  std::vector<float> logits(m.labels().size());
+  m.logits(m.encode(std::vector<Example>{warm}), logits.data());
+  impl_->ready = true;
 }
 
 PredictionServer::~PredictionServer() = default;

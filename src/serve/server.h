@@ -1,6 +1,8 @@
 #pragma once
-// `serve`: the student behind HTTP/JSON (cpp-httplib). POST /predict, GET /health, GET /info.
-// Handler threads parse and tokenize; MicroBatcher workers run the model.
+// `serve`: the student behind HTTP/JSON (cpp-httplib). POST /predict, GET /info, GET /health
+// (and /health/live, /health/ready: ready once the model has run a warm-up pass, not while the
+// server drains), GET /metrics (Prometheus, serve/metrics.h). Handler threads parse and
+// tokenize; MicroBatcher workers run the model.
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <stdexcept>
@@ -27,6 +29,10 @@ struct ServeOptions {
   double max_wait_ms = 2;
   size_t max_body_bytes = 1 << 20;
   RequestLimits limits;
+  // For GET /metrics: the model's name and directory (hashed for bert2bilstm_model_info) and
+  // how long it took to load.
+  std::string model_name = "default", model_dir;
+  double model_load_seconds = 0;
 };
 
 // A request the server refuses: HTTP status and message.
