@@ -5,7 +5,8 @@ checkout's files and folders, linked) beside `../shared`, a HOME of its own (so 
 is made there), the `bert2bilstm` program on PATH, the Python package of the build importable,
 and the students the examples name, trained small for this test: runs/distill/student (SST-2)
 and runs/sick/student (SICK pairs). Then every virtual environment the blocks made must import
-bert2bilstm from itself, outside the source tree, and pass the package's tests (python/tests).
+bert2bilstm from itself, outside the source tree, and pass the package's tests of the
+classifier and the tokenizer (python/tests).
 
 A block that cannot run here is excused in EXCUSED by its name (file, heading, number under
 that heading), with the reason; an excuse that names no block fails the test, so excuses do
@@ -105,8 +106,11 @@ def check_environments(home: Path, env: dict) -> int:
         code = ("import bert2bilstm, sys; f = bert2bilstm.__file__; "
                 "sys.exit(0 if f.startswith(sys.argv[1]) else 'imported from ' + f)")
         checks = [[str(venv / "bin/python"), "-c", code, str(venv)],
+                  # the package's own tests (the program's formats and pipeline are tested
+                  # once, by ctest PythonPackage)
                   [str(venv / "bin/python"), "-m", "pytest", "-q", "-p", "no:cacheprovider",
-                   str(REPO / "python/tests")]]
+                   str(REPO / "python/tests/test_classifier.py"),
+                   str(REPO / "python/tests/test_tokenizer.py")]]
         for command in checks:
             result = subprocess.run(command, capture_output=True, text=True, cwd=home, env=env,
                                     timeout=900)
@@ -116,7 +120,7 @@ def check_environments(home: Path, env: dict) -> int:
                       f"{result.stdout}{result.stderr}")
                 break
         else:
-            print(f"checked  ~/venvs/{venv.name}: bert2bilstm imports from it, python/tests pass")
+            print(f"checked  ~/venvs/{venv.name}: bert2bilstm imports from it, its tests pass")
     if not venvs:
         print("no virtual environment was made under ~/venvs")
     return failed + (0 if venvs else 1)
