@@ -18,6 +18,7 @@ flags): tests/test_docs.cpp checks each of their command lines against the progr
 
 import os
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -78,6 +79,12 @@ def sandbox(root: Path, program: str, python_build: str, shared: str) -> dict:
     env = dict(os.environ, PATH=f"{bin_dir}:{os.environ['PATH']}", PYTHONPATH=python_build,
                BERT2BILSTM_PROGRAM=str(Path(program).resolve()), PYTHONDONTWRITEBYTECODE="1",
                HOME=str(home), PIP_NO_INDEX="1", PIP_DISABLE_PIP_VERSION_CHECK="1")
+    # ccache's cache stays the real one (under the real HOME), so that the package's build
+    # takes the objects the build before it compiled.
+    if shutil.which("ccache"):
+        cache = subprocess.run(["ccache", "-k", "cache_dir"], capture_output=True, text=True)
+        if cache.returncode == 0 and cache.stdout.strip():
+            env.setdefault("CCACHE_DIR", cache.stdout.strip())
     small = ["--embedding-dim", "32", "--hidden", "24", "--fc", "24", "--optimizer", "adam",
              "--lr", "0.003", "--epochs", "2", "--threads", "1"]
     sst2 = Path(shared) / "data/glue/SST-2"
