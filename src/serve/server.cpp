@@ -449,11 +449,16 @@ void PredictionServer::Impl::route() {
     res.set_content(metrics.render({s.queued_sentences, s.clients, s.sentences, s.batches}),
                     "text/plain; version=0.0.4; charset=utf-8");
   });
-  // Every answer counted by route template and status, with its time.
+  // Every answer counted by route template and status, with its time (0 for one the library
+  // refused before routing, a malformed request line say: its start was never taken).
   http.set_logger([this](const httplib::Request& req, const httplib::Response& res) {
-    metrics.request(
-        req.path, res.status,
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - request_start).count());
+    const auto start = request_start;
+    request_start = {};
+    const double seconds =
+        start == std::chrono::steady_clock::time_point{}
+            ? 0.0
+            : std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    metrics.request(req.path, res.status, seconds);
   });
   const std::string info_body = dump(info_of(*model, options));
   http.Get("/info", [info_body](const httplib::Request&, httplib::Response& res) {
