@@ -54,15 +54,12 @@ def _text_list(texts: Any, name: str) -> List[str]:
     if isinstance(texts, (bytes, bytearray)):
         raise Error(f"{name} must be str or an iterable of str, not bytes (decode it first)")
     try:
-        items = list(texts)
+        # Each item's type is checked where it is converted (python/src/module.cpp), once.
+        return list(texts)
     except TypeError:
         raise Error(
             f"{name} must be str or an iterable of str, not {type(texts).__name__}"
         ) from None
-    for i, item in enumerate(items):
-        if not isinstance(item, str):
-            raise Error(f"{name}[{i}] is {type(item).__name__}, not str")
-    return items
 
 
 def _inputs(texts: Any, texts_b: Any, pair: bool) -> Tuple[List[str], Optional[List[str]]]:
