@@ -142,14 +142,8 @@ class PyClassifier {
     const size_t k = model_->labels().size();
     std::vector<std::string> out;
     out.reserve(a.size());
-    for (size_t i = 0; i < a.size(); ++i) {
-      const float* row = values.data() + i * k;
-      size_t best = 0;
-      for (size_t c = 1; c < k; ++c) {
-        if (row[c] > row[best]) best = c;
-      }
-      out.push_back(model_->labels()[best]);
-    }
+    for (size_t i = 0; i < a.size(); ++i)
+      out.push_back(model_->labels()[model_->prediction(values.data() + i * k).label]);
     return out;
   }
 
