@@ -11,7 +11,7 @@ set -euo pipefail
 
 packages=(build-essential cmake pkg-config libtorch-dev libdnnl-dev libopenblas0-openmp libblas-dev
   libutf8proc-dev nlohmann-json3-dev libcli11-dev libspdlog-dev libfmt-dev
-  libcpp-httplib-dev gnuplot-nox libonnx-dev libgloo-dev)
+  libboost-dev libcpp-httplib-dev gnuplot-nox libonnx-dev libgloo-dev)
 mode=${1:-}
 tests=false
 if [[ -n "$mode" ]]; then

@@ -119,8 +119,22 @@ void configure_serve(CLI::App& app) {
                   "model threads, each computing its own batch (default: all cores)")
       ->check(positive_integer());
   cmd->add_option("--http-threads", o.http_threads,
-                  "most connection threads (default 4096): a connection holds one while open, "
-                  "and more connections wait");
+                  "event-loop threads, which read, parse and tokenize requests (default: one per "
+                  "core); connections hold none while they wait")
+      ->check(positive_integer());
+  cmd->add_option("--head-timeout", o.head_seconds,
+                  "seconds a request head (request line and headers) may take from its first "
+                  "byte; slower clients are cut off")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  cmd->add_option("--body-timeout", o.body_seconds,
+                  "seconds a request body may take after its head, and an answer to be taken")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  cmd->add_option("--keep-alive-timeout", o.idle_seconds,
+                  "seconds a kept-alive connection may wait between requests")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
   cmd->add_option("--max-batch", o.max_batch, "sentences per forward pass")->capture_default_str();
   cmd->add_option("--max-wait-ms", o.max_wait_ms,
                   "longest wait for a batch to fill while requests are arriving")

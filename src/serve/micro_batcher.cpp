@@ -31,16 +31,28 @@ void MicroBatcher::client_disconnected() {
 }
 
 std::vector<float> MicroBatcher::submit(std::vector<EncodedExample> examples) {
+  auto result = std::make_shared<std::promise<std::vector<float>>>();
+  auto answer = result->get_future();
+  submit(std::move(examples), [result](std::vector<float> logits, std::exception_ptr error) {
+    if (error) {
+      result->set_exception(error);
+    } else {
+      result->set_value(std::move(logits));
+    }
+  });
+  return answer.get();
+}
+
+void MicroBatcher::submit(std::vector<EncodedExample> examples, Done done) {
   auto request = std::make_shared<Request>();
   request->examples = std::move(examples);
-  auto result = request->result.get_future();
+  request->done = std::move(done);
   {
     std::lock_guard<std::mutex> lock(mutex_);
     queued_sentences_ += request->examples.size();
     queue_.push_back(std::move(request));
   }
   changed_.notify_all();
-  return result.get();
 }
 
 MicroBatcherStats MicroBatcher::stats() const {
@@ -85,22 +97,31 @@ void MicroBatcher::run_batch(Queue& batch) {
   for (const auto& request : batch) {
     examples.insert(examples.end(), request->examples.begin(), request->examples.end());
   }
+  std::vector<float> logits;
+  std::exception_ptr error;
   try {
     const auto start = std::chrono::steady_clock::now();
-    const std::vector<float> logits = model_(examples);
+    logits = model_(examples);
     if (on_batch_) {
       on_batch_(examples.size(),
                 std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
     }
-    const size_t k = examples.empty() ? 0 : logits.size() / examples.size();
-    auto row = logits.begin();
-    for (auto& request : batch) {
-      const auto end = row + static_cast<ptrdiff_t>(request->examples.size() * k);
-      request->result.set_value(std::vector<float>(row, end));
-      row = end;
-    }
   } catch (...) {
-    for (auto& request : batch) request->result.set_exception(std::current_exception());
+    error = std::current_exception();
+  }
+  // Each request's rows; what `done` throws is its own (it must not stop the worker).
+  const size_t k = error || examples.empty() ? 0 : logits.size() / examples.size();
+  auto row = logits.begin();
+  for (auto& request : batch) {
+    const auto end = error ? row : row + static_cast<ptrdiff_t>(request->examples.size() * k);
+    try {
+      request->done(error ? std::vector<float>{} : std::vector<float>(row, end), error);
+    } catch (...) {
+    }
+    // What `done` holds (a connection, say) is let go here, without the lock: its destructor
+    // may call back (client_disconnected).
+    request->done = nullptr;
+    row = end;
   }
 }
 

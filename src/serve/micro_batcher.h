@@ -8,6 +8,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <deque>
+#include <exception>
 #include <functional>
 #include <future>
 #include <memory>
@@ -49,13 +50,17 @@ class MicroBatcher {
   // Blocks until the examples' logits (rows of k) are computed; rethrows the model's
   // exception.
   std::vector<float> submit(std::vector<EncodedExample> examples);
+  // Returns at once; `done` gets the logits (or the model's exception, and no logits) on a
+  // worker thread once they are computed.
+  using Done = std::function<void(std::vector<float> logits, std::exception_ptr error)>;
+  void submit(std::vector<EncodedExample> examples, Done done);
 
   MicroBatcherStats stats() const;
 
  private:
   struct Request {
     std::vector<EncodedExample> examples;
-    std::promise<std::vector<float>> result;
+    Done done;
   };
   using Queue = std::deque<std::shared_ptr<Request>>;
 

@@ -1,8 +1,9 @@
 #pragma once
-// `serve`: the student behind HTTP/JSON (cpp-httplib). POST /predict, GET /info, GET /health
-// (and /health/live, /health/ready: ready once the model has run a warm-up pass, not while the
-// server drains), GET /metrics (Prometheus, serve/metrics.h). Handler threads parse and
-// tokenize; MicroBatcher workers run the model.
+// `serve`: the student behind HTTP/JSON. POST /predict, GET /info, GET /health (and
+// /health/live, /health/ready: ready once the model has run a warm-up pass, not while the
+// server drains), GET /metrics (Prometheus, serve/metrics.h). The event loop
+// (serve/http_server.h) reads requests, parses and tokenizes them; MicroBatcher workers run
+// the model and answer.
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <stdexcept>
@@ -24,7 +25,10 @@ struct ServeOptions {
   std::string host = "127.0.0.1";
   int port = 8080;       // 0: any free port (bind() says which)
   int threads = 0;       // model workers, one BLAS thread and one batch each; 0: all cores
-  int http_threads = 0;  // connection threads; 0: 4096 (a connection holds one once it sends)
+  int http_threads = 0;  // event-loop threads (parse, tokenize, write); 0: one per core
+  // Deadlines (serve/http_server.h): a request head whole within head_seconds of its first
+  // byte, its body within body_seconds; a kept-alive connection idle at most idle_seconds.
+  double head_seconds = 5, body_seconds = 30, idle_seconds = 5;
   size_t max_batch = 64;
   double max_wait_ms = 2;
   size_t max_body_bytes = 1 << 20;

@@ -100,10 +100,10 @@ class ServeAbuseTest : public ::testing::Test {
     dir_ = new test::TempDir();
     // What is served does not matter here, only that it is served: a random student.
     test::write_random_student(dir_->path("student"), false, EmbeddingMode::kRand);
-    // 256 connection threads at most, as where the system caps threads (a container's pids
-    // limit): the idle-connection test below must not need one thread per connection.
+    // Two event-loop threads: the idle-connection test below must not need a thread per
+    // connection (a container's pids limit caps threads).
     server_ = new test::ServerProcess(
-        "--model " + dir_->path("student") + " --threads 1 --http-threads 256", B2B_SERVE_BINARY);
+        "--model " + dir_->path("student") + " --threads 1 --http-threads 2", B2B_SERVE_BINARY);
     ASSERT_GT(server_->port(), 0) << "bert2bilstm-serve did not print its port";
   }
   static void TearDownTestSuite() {
