@@ -3,6 +3,7 @@
 // very long texts, invalid UTF-8, and a minute of load with malformed requests mixed in.
 // The suite runs as one process (one ctest): one student, one server for all of it.
 #include <arpa/inet.h>
+#include <errno.h>
 #include <gtest/gtest.h>
 #include <httplib.h>
 #include <netinet/in.h>
@@ -15,6 +16,7 @@
 #include <cstdio>
 #include <fstream>
 #include <memory>
+#include <mutex>
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <thread>
@@ -57,6 +59,12 @@ class RawConnection {
   bool send(const std::string& bytes) {
     return ::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL) ==
            static_cast<ssize_t>(bytes.size());
+  }
+  // Whether the server has closed its end (a read would see the end of the stream or a reset).
+  bool closed_by_peer() {
+    char c;
+    const ssize_t n = recv(fd_, &c, 1, MSG_PEEK | MSG_DONTWAIT);
+    return n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK);
   }
   // What the server sends until it closes or `seconds` pass.
   std::string receive(int seconds) {
@@ -310,6 +318,136 @@ TEST_F(ServeAbuseTest, LoadWithMalformedRequestsMixedInGetsNo5xxAndMemoryStaysFl
 #endif
   std::printf("%zu answers in %d s (%zu refused with 4xx); resident MB each second: %s\n",
               answered.load(), seconds, refused.load(), trace.c_str());
+}
+
+// The threads of a process, from /proc.
+size_t thread_count(pid_t pid) {
+  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
+  std::string line;
+  while (std::getline(status, line))
+    if (line.rfind("Threads:", 0) == 0) return std::stoul(line.substr(8));
+  return 0;
+}
+
+// A sample of GET /metrics, by its exact series name ("" when absent).
+double metric(int port, const std::string& series) {
+  httplib::Client client("127.0.0.1", port);
+  client.set_read_timeout(10, 0);
+  const auto page = client.Get("/metrics");
+  if (!page || page->status != 200) return -1;
+  std::istringstream in(page->body);
+  std::string line;
+  while (std::getline(in, line))
+    if (line.rfind(series + " ", 0) == 0) return std::stod(line.substr(series.size() + 1));
+  return -1;
+}
+
+// Connections that cost memory, not threads: a server of its own, its head deadline raised
+// from 5 to 10 s so that 10,000 connections stay open while they are counted and the clients
+// measured (opening them takes a few seconds here), then left to expire.
+TEST(ServeConnectionsTest, TenThousandHalfSentHeadsHoldNoThreadsAndExpireAtTheHeadDeadline) {
+  constexpr int kHalfSent = 10000;
+  if (!allow_open_files(kHalfSent + 1000))
+    GTEST_SKIP() << "this system allows fewer than " << kHalfSent + 1000 << " open files";
+  test::TempDir dir;
+  test::write_random_student(dir.path("student"), false, EmbeddingMode::kRand);
+  test::ServerProcess server("--model " + dir.path("student") + " --threads 1 --head-timeout 10",
+                             B2B_SERVE_BINARY);
+  ASSERT_GT(server.port(), 0);
+  const auto opened = Clock::now();
+  std::vector<std::unique_ptr<RawConnection>> idle;
+  for (int i = 0; i < kHalfSent; ++i) {
+    idle.push_back(std::make_unique<RawConnection>(server.port()));
+    ASSERT_TRUE(idle.back()->ok()) << "connection " << i;
+    ASSERT_TRUE(idle.back()->send("POST /predict HTTP/1.1\r\nHost: x\r\nContent-Ty"));
+  }
+  const double open_seconds = ms_since(opened) / 1000;
+  // All accepted and registered (the kernel's queue holds at most somaxconn of them).
+  double open_now = 0;
+  for (int i = 0; i < 50 && open_now < kHalfSent; ++i) {
+    open_now = metric(server.port(), "bert2bilstm_open_connections");
+    if (open_now < kHalfSent) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  EXPECT_GE(open_now, kHalfSent) << "open connections seen by the server";
+
+  // 1,000 requests from 8 kept-alive clients, beside them.
+  std::vector<double> latencies;
+  std::mutex mutex;
+  std::atomic<int> failed{0};
+  std::vector<std::thread> clients;
+  for (int t = 0; t < 8; ++t) {
+    clients.emplace_back([&] {
+      httplib::Client client("127.0.0.1", server.port());
+      client.set_keep_alive(true);
+      // The head and the body leave in two writes: without TCP_NODELAY, Nagle holds the body
+      // until the head is acknowledged, and the kernel delays that ACK by 40 ms.
+      client.set_tcp_nodelay(true);
+      client.set_read_timeout(10, 0);
+      for (int i = 0; i < 125; ++i) {
+        const auto start = Clock::now();
+        const auto answer =
+            client.Post("/predict", R"({"text": "a gripping film"})", "application/json");
+        const double ms = ms_since(start);
+        if (!answer || answer->status != 200) ++failed;
+        std::lock_guard<std::mutex> lock(mutex);
+        latencies.push_back(ms);
+      }
+    });
+  }
+  for (auto& c : clients) c.join();
+  const size_t threads = thread_count(server.pid());
+  const size_t resident_mb = resident_kb(server.pid()) / 1024;
+  const double still_open = metric(server.port(), "bert2bilstm_open_connections");
+  EXPECT_EQ(failed, 0);
+  EXPECT_GE(still_open, kHalfSent) << "the half-sent connections closed before the measurement";
+  EXPECT_LE(threads, 64u);
+  EXPECT_LE(resident_mb, 300u);
+  std::sort(latencies.begin(), latencies.end());
+  // Printed, not asserted (timings belong to `make bench`, bench/serve_idle.py).
+  std::printf(
+      "%d half-sent connections opened in %.1f s; 1,000 requests from 8 clients beside them: "
+      "p50 %.2f ms, p99 %.2f ms; server threads %zu, resident %zu MB\n",
+      kHalfSent, open_seconds, latencies[latencies.size() / 2],
+      latencies[latencies.size() * 99 / 100], threads, resident_mb);
+
+  // The head deadline (10 s from each connection's start) closes every one of them: each reads
+  // the end of its stream, and the server counts none open but the one asking.
+  std::this_thread::sleep_until(opened + std::chrono::seconds(12));
+  double left = metric(server.port(), "bert2bilstm_open_connections");
+  for (int i = 0; i < 40 && left > 1; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(250));
+    left = metric(server.port(), "bert2bilstm_open_connections");
+  }
+  EXPECT_LE(left, 1) << "connections still open after the head deadline";
+  size_t closed = 0;
+  for (auto& connection : idle) closed += connection->receive(1).empty() ? 1 : 0;
+  EXPECT_EQ(closed, idle.size()) << "half-sent connections that got an answer or stayed open";
+}
+
+TEST(ServeConnectionsTest, AClientTricklingAByteASecondIsCutOffAtTheHeadDeadline) {
+  test::TempDir dir;
+  test::write_random_student(dir.path("student"), false, EmbeddingMode::kRand);
+  test::ServerProcess server("--model " + dir.path("student") + " --threads 1 --head-timeout 3",
+                             B2B_SERVE_BINARY);
+  ASSERT_GT(server.port(), 0);
+  RawConnection trickle(server.port());
+  ASSERT_TRUE(trickle.ok());
+  const std::string head =
+      "POST /predict HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+      "Content-Length: 30\r\n\r\n";
+  const auto start = Clock::now();
+  size_t sent = 0;
+  while (sent < head.size() && !trickle.closed_by_peer() && trickle.send(head.substr(sent, 1))) {
+    ++sent;
+    std::this_thread::sleep_for(std::chrono::seconds(1));
+    if (ms_since(start) > 10000) break;
+  }
+  const double cut_after = ms_since(start) / 1000;
+  // Every byte keeps a per-read timeout from firing; only a deadline for the whole head ends it.
+  EXPECT_LT(sent, head.size()) << "the whole head was accepted, a byte a second";
+  EXPECT_GE(cut_after, 3.0);
+  EXPECT_LE(cut_after, 5.0) << "bytes sent: " << sent;
+  std::printf("cut off after %.1f s and %zu bytes (deadline 3 s)\n", cut_after, sent);
 }
 
 }  // namespace

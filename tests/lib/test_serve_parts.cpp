@@ -135,6 +135,35 @@ TEST(MicroBatcherTest, AModelErrorReachesEveryRequestOfTheBatch) {
   EXPECT_THROW(batcher.submit(examples_with_ids({2})), std::runtime_error);
 }
 
+// The server's connections answer through callbacks that hold them: a connection's last
+// holder may be the callback, and its end tells the batcher (client_disconnected). That must
+// not happen under the batcher's lock (it used to: the server hung under 64 clients).
+TEST(MicroBatcherTest, ACallbackWhoseEndCallsBackIntoTheBatcherDoesNotDeadlock) {
+  MicroBatcher batcher(RecordingModel{}, {64, std::chrono::milliseconds(1)});
+  struct Connection {
+    MicroBatcher* batcher;
+    ~Connection() { batcher->client_disconnected(); }
+  };
+  std::mutex mutex;
+  std::condition_variable answered;
+  int answers = 0;
+  for (int i = 0; i < 20; ++i) {
+    batcher.client_connected();
+    auto connection = std::make_shared<Connection>(Connection{&batcher});
+    batcher.submit(examples_with_ids({i}), [connection, &mutex, &answered, &answers](
+                                               std::vector<float> logits, std::exception_ptr) {
+      EXPECT_EQ(logits.size(), 2u);
+      std::lock_guard<std::mutex> lock(mutex);
+      ++answers;
+      answered.notify_all();
+    });
+  }
+  std::unique_lock<std::mutex> lock(mutex);
+  EXPECT_TRUE(answered.wait_for(lock, std::chrono::seconds(10), [&] { return answers == 20; }))
+      << answers << " of 20 answered";
+  EXPECT_EQ(batcher.stats().clients, 0u);
+}
+
 TaskSpec sst2() { return parse_task("sst2"); }
 TaskSpec pair_task() { return parse_task("tsv:text_a=0,text_b=1,label=2,labels=no|yes"); }
 
