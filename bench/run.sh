@@ -124,3 +124,7 @@ compare_teacher "BERT-base shape, random weights" "$work/bert-base-random" "$bas
 # Serving: wrk against `bert2bilstm serve` at 1, 8 and 64 connections.
 echo
 bench/serve_bench.sh "$build"
+# The event-driven core against the thread-per-connection server it replaced (built once from
+# its commit), and normal clients beside 10,000 half-sent connections.
+echo
+bench/serve_compare.sh "$build"

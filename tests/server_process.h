@@ -44,6 +44,8 @@ class ServerProcess {
   int port() const { return port_; }
   pid_t pid() const { return pid_; }
   // SIGTERM, then the exit status (-1 if it did not end by itself).
+  // The caller reaped the process itself (waitpid): nothing left to kill.
+  void reaped() { stopped_ = true; }
   int terminate() {
     kill(pid_, SIGTERM);
     int status = 0;

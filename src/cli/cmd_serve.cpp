@@ -41,12 +41,20 @@ class ShutdownOnSignal {
     sigaddset(&signals_, SIGTERM);
     pthread_sigmask(SIG_BLOCK, &signals_, nullptr);
   }
-  void stop_on_signal(PredictionServer& server) {
-    waiter_ = std::thread([this, &server] {
+  // The first signal drains for `drain_seconds` (readiness fails, requests are still
+  // answered), then stops: what is in flight is answered and listen() returns.
+  void stop_on_signal(PredictionServer& server, double drain_seconds) {
+    waiter_ = std::thread([this, &server, drain_seconds] {
       int signal = 0;
       sigwait(&signals_, &signal);
-      if (!done_) std::fprintf(stderr, "serve: %s, shutting down\n", strsignal(signal));
-      server.stop();
+      if (done_) return;  // the server has ended without a signal
+      if (drain_seconds > 0) {
+        std::fprintf(stderr, "serve: %s, draining for %g s, then stopping\n", strsignal(signal),
+                     drain_seconds);
+      } else {
+        std::fprintf(stderr, "serve: %s, shutting down\n", strsignal(signal));
+      }
+      server.drain_then_stop(drain_seconds);
     });
   }
   ~ShutdownOnSignal() {
@@ -90,7 +98,7 @@ void run(const Flags& f) {
   options.model_load_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - load_start).count();
   PredictionServer server(std::move(model), options);
-  shutdown.stop_on_signal(server);
+  shutdown.stop_on_signal(server, options.drain_seconds);
   const int port = server.bind();
   std::printf("listening on http://%s:%d (POST /predict, GET /health, GET /info)\n",
               f.options.host.c_str(), port);
@@ -122,6 +130,12 @@ void configure_serve(CLI::App& app) {
                   "event-loop threads, which read, parse and tokenize requests (default: one per "
                   "core); connections hold none while they wait")
       ->check(positive_integer());
+  cmd->add_option("--drain-seconds", o.drain_seconds,
+                  "on SIGTERM or SIGINT: fail /health/ready at once and keep answering this long "
+                  "(so that load balancers take the server out), then stop accepting, answer "
+                  "what is in flight and exit 0")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
   cmd->add_option("--head-timeout", o.head_seconds,
                   "seconds a request head (request line and headers) may take from its first "
                   "byte; slower clients are cut off")

@@ -105,7 +105,7 @@ struct HttpServer::Impl : std::enable_shared_from_this<HttpServer::Impl> {
   tcp::acceptor acceptor;
   net::steady_timer retry;  // after accept() fails for want of file descriptors
   bool refusal_said = false;
-  std::atomic<bool> stopping{false};
+  std::atomic<bool> draining{false}, stopping{false};
   std::atomic<size_t> open{0};
   std::mutex mutex;
   std::map<Session*, std::weak_ptr<Session>> sessions;
@@ -138,19 +138,21 @@ class Session : public std::enable_shared_from_this<Session> {
       std::lock_guard<std::mutex> lock(server_->mutex);
       server_->sessions.emplace(this, weak_from_this());
     }
-    // A stop() between accept and here found no session to tell.
-    if (server_->stopping) return;
+    // Accepted while stopping (a stop() between accept and here found no session to tell, or
+    // stop() took it from the kernel's queue): its request is read and answered, then it ends.
+    if (server_->stopping) closing_ = true;
     stream_.expires_after(server_->limits.head_deadline);
     read_head();
   }
 
   net::any_io_executor executor() { return stream_.get_executor(); }
 
-  // From stop(), on the strand: a connection between requests or mid-head ends now; one whose
-  // request is read or answered finishes it, answered with `Connection: close`.
+  // From stop(), on the strand: a kept-alive connection waiting between requests ends now;
+  // every other finishes the request it is on (a head begun or not yet sent, within the head
+  // deadline: the client may be about to send it), answered with `Connection: close`.
   void on_stop() {
     closing_ = true;
-    if (state_ == State::kIdle || state_ == State::kHead) stream_.close();
+    if (state_ == State::kIdle) stream_.close();
   }
 
  private:
@@ -287,7 +289,7 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void write(HttpResponse r, bool close) {
     state_ = State::kWriting;
-    close = close || closing_ || !keep_alive_ || server_->stopping;
+    close = close || closing_ || !keep_alive_ || server_->draining || server_->stopping;
     response_ = {};
     response_.version(version_);
     response_.result(static_cast<unsigned>(r.status));
@@ -359,29 +361,30 @@ class Session : public std::enable_shared_from_this<Session> {
 }  // namespace
 
 void HttpServer::Impl::accept() {
-  acceptor.async_accept(net::make_strand(ioc),
-                        [self = shared_from_this()](error_code ec, tcp::socket socket) {
-                          if (!self->acceptor.is_open()) return;  // stopped
-                          if (ec) {
-                            // Out of file descriptors (or kernel memory): the waiting connections
-                            // stay queued until one closes; tried again in 50 ms rather than in a
-                            // busy loop. Said once.
-                            if (!self->refusal_said) {
-                              self->refusal_said = true;
-                              warn("serve: cannot accept a connection (" + ec.message() + " at " +
-                                   std::to_string(self->open.load()) + " open); retrying");
-                            }
-                            self->retry.expires_after(std::chrono::milliseconds(50));
-                            self->retry.async_wait([self](error_code e) {
-                              if (!e && self->acceptor.is_open()) self->accept();
-                            });
-                            return;
-                          }
-                          error_code ignored;
-                          socket.set_option(tcp::no_delay(true), ignored);
-                          std::make_shared<Session>(std::move(socket), self)->start();
-                          self->accept();
-                        });
+  acceptor.async_accept(
+      net::make_strand(ioc), [self = shared_from_this()](error_code ec, tcp::socket socket) {
+        if (!ec) {  // even once stopped: the client has connected, and is answered
+          error_code ignored;
+          socket.set_option(tcp::no_delay(true), ignored);
+          std::make_shared<Session>(std::move(socket), self)->start();
+        }
+        if (!self->acceptor.is_open()) return;  // stopped
+        if (ec) {
+          // Out of file descriptors (or kernel memory): the waiting connections stay queued until
+          // one closes; tried again in 50 ms rather than in a busy loop. Said once.
+          if (!self->refusal_said) {
+            self->refusal_said = true;
+            warn("serve: cannot accept a connection (" + ec.message() + " at " +
+                 std::to_string(self->open.load()) + " open); retrying");
+          }
+          self->retry.expires_after(std::chrono::milliseconds(50));
+          self->retry.async_wait([self](error_code e) {
+            if (!e && self->acceptor.is_open()) self->accept();
+          });
+          return;
+        }
+        self->accept();
+      });
 }
 
 HttpServer::HttpServer(HttpLimits limits, Hooks hooks)
@@ -424,9 +427,21 @@ void HttpServer::run(int threads) {
   for (auto& t : others) t.join();
 }
 
+void HttpServer::drain() { impl_->draining = true; }
+
 void HttpServer::stop() {
   if (impl_->stopping.exchange(true)) return;
   net::post(impl_->acceptor.get_executor(), [impl = impl_] {
+    // The connections the kernel has completed but the loop not yet taken: their clients have
+    // connected and may have sent a request, which closing the socket would reset. Taken now
+    // (each answered once, then closed), then the socket closes.
+    error_code ec;
+    impl->acceptor.non_blocking(true, ec);
+    while (!ec) {
+      tcp::socket socket(net::make_strand(impl->ioc));
+      impl->acceptor.accept(socket, ec);
+      if (!ec) std::make_shared<Session>(std::move(socket), impl)->start();
+    }
     error_code ignored;
     impl->acceptor.close(ignored);
     impl->retry.cancel();

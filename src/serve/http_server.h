@@ -13,9 +13,11 @@
 // answer from its worker.
 //
 // Usage: HttpServer server(limits, hooks); server.bind(host, port); server.run(threads) (blocks
-// until stop() and every connection has ended). stop() is safe from any thread: it stops
-// accepting, closes the connections that are between requests or mid-head, and lets the
-// others finish the request they are on, answered with `Connection: close`.
+// until stop() and every connection has ended). From any thread: drain() keeps serving but
+// answers with `Connection: close`, so that clients reconnect (elsewhere, once a load balancer
+// has taken this server out); stop() stops accepting, closes the kept-alive connections that
+// wait between requests, and lets every other one finish the request it is on (a head already
+// begun, within its deadline), answered with `Connection: close`.
 #include <chrono>
 #include <cstddef>
 #include <functional>
@@ -80,6 +82,7 @@ class HttpServer {
   // Runs the loop on `threads` threads (this one among them) until stop() has taken effect and
   // every connection has ended.
   void run(int threads);
+  void drain();
   void stop();
   size_t open_connections() const;
 

@@ -402,6 +402,13 @@ void PredictionServer::stop() {
   impl_->http.stop();
 }
 
+void PredictionServer::drain_then_stop(double seconds) {
+  impl_->stopping = true;  // not ready from now on
+  impl_->http.drain();
+  if (seconds > 0) std::this_thread::sleep_for(std::chrono::duration<double>(seconds));
+  stop();
+}
+
 std::string PredictionServer::stats() const {
   const MicroBatcherStats s = impl_->batcher.stats();
   return std::to_string(s.requests) + " requests, " + std::to_string(s.sentences) +

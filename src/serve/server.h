@@ -29,6 +29,7 @@ struct ServeOptions {
   // Deadlines (serve/http_server.h): a request head whole within head_seconds of its first
   // byte, its body within body_seconds; a kept-alive connection idle at most idle_seconds.
   double head_seconds = 5, body_seconds = 30, idle_seconds = 5;
+  double drain_seconds = 0;  // on SIGTERM: answer this long with readiness failed, then stop
   size_t max_batch = 64;
   double max_wait_ms = 2;
   size_t max_body_bytes = 1 << 20;
@@ -61,9 +62,13 @@ class PredictionServer {
  public:
   PredictionServer(std::shared_ptr<const StudentClassifier> model, ServeOptions options);
   ~PredictionServer();
-  int bind();                 // binds host:port and returns the port; throws Error when it cannot
-  void listen();              // answers requests until stop()
-  void stop();                // safe from any thread
+  int bind();     // binds host:port and returns the port; throws Error when it cannot
+  void listen();  // answers requests until stop()
+  void stop();    // safe from any thread
+  // Graceful stop, in the order Kubernetes needs: /health/ready fails at once, requests are
+  // answered for `seconds` more (with `Connection: close`, so that clients reconnect
+  // elsewhere), then stop(). Blocks for `seconds`; from any thread but listen()'s.
+  void drain_then_stop(double seconds);
   std::string stats() const;  // requests, batches, sentences so far
 
  private:

@@ -7,8 +7,10 @@
 #include <gtest/gtest.h>
 #include <httplib.h>
 #include <netinet/in.h>
+#include <signal.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 
 #include <algorithm>
 #include <atomic>
@@ -448,6 +450,84 @@ TEST(ServeConnectionsTest, AClientTricklingAByteASecondIsCutOffAtTheHeadDeadline
   EXPECT_GE(cut_after, 3.0);
   EXPECT_LE(cut_after, 5.0) << "bytes sent: " << sent;
   std::printf("cut off after %.1f s and %zu bytes (deadline 3 s)\n", cut_after, sent);
+}
+
+// SIGTERM under load, as Kubernetes sends it: readiness fails at once, requests are answered
+// through the drain period, then the server stops accepting, answers what it has and exits 0.
+// A request counts as lost when it was sent on an open connection and got no answer; a
+// connection refused once the server stopped accepting is not a request it took.
+TEST(ServeConnectionsTest, SigtermFailsReadinessDrainsAnswersEveryRequestAndExitsZero) {
+  test::TempDir dir;
+  test::write_random_student(dir.path("student"), false, EmbeddingMode::kRand);
+  test::ServerProcess server("--model " + dir.path("student") + " --threads 1 --drain-seconds 2",
+                             B2B_SERVE_BINARY);
+  ASSERT_GT(server.port(), 0);
+  const auto start = Clock::now();
+  std::atomic<bool> quit{false};
+  std::atomic<int> answered{0}, lost{0}, refused{0}, other{0};
+  std::atomic<double> last_answer_ms{0}, first_unready_ms{-1};
+  std::vector<std::thread> clients;
+  for (int t = 0; t < 16; ++t) {
+    clients.emplace_back([&] {
+      httplib::Client client("127.0.0.1", server.port());
+      client.set_keep_alive(true);
+      client.set_tcp_nodelay(true);
+      client.set_read_timeout(10, 0);
+      client.set_connection_timeout(1, 0);
+      while (!quit) {
+        const auto answer =
+            client.Post("/predict", R"({"text": "a gripping film"})", "application/json");
+        if (answer && answer->status == 200) {
+          ++answered;
+          last_answer_ms = ms_since(start);
+        } else if (answer) {
+          ++other;
+        } else if (answer.error() == httplib::Error::Connection) {
+          ++refused;  // not accepting any more
+          std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        } else {
+          ++lost;
+        }
+      }
+    });
+  }
+  std::thread probe([&] {
+    httplib::Client client("127.0.0.1", server.port());
+    client.set_connection_timeout(1, 0);
+    while (!quit && first_unready_ms < 0) {
+      const auto ready = client.Get("/health/ready");
+      if (ready && ready->status == 503) first_unready_ms = ms_since(start);
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+  });
+  std::this_thread::sleep_for(std::chrono::seconds(1));
+  const int before_signal = answered;
+  const double signal_ms = ms_since(start);
+  kill(server.pid(), SIGTERM);
+  int status = 0;
+  while (waitpid(server.pid(), &status, WNOHANG) == 0 && ms_since(start) < signal_ms + 15000)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  const double exit_ms = ms_since(start);
+  quit = true;
+  for (auto& c : clients) c.join();
+  probe.join();
+  server.reaped();
+
+  EXPECT_GT(before_signal, 100);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "status " << status;
+  EXPECT_GE(first_unready_ms, signal_ms);
+  EXPECT_LT(first_unready_ms, signal_ms + 500) << "readiness failed late";
+  // Answers throughout the 2 s drain, from its start to (nearly) its end.
+  EXPECT_GT(last_answer_ms, signal_ms + 1800);
+  EXPECT_GT(answered, before_signal + 100);
+  EXPECT_EQ(lost, 0) << "requests sent on an open connection and not answered";
+  EXPECT_EQ(other, 0) << "answers other than 200";
+  EXPECT_LT(exit_ms, signal_ms + 2000 + 5000) << "exit after the drain took too long";
+  std::printf(
+      "SIGTERM at %.0f ms: not ready at %.0f ms, last answer at %.0f ms, exit 0 at %.0f "
+      "ms; %d answered (%d before the signal), %d refused connections after the stop\n",
+      signal_ms, first_unready_ms.load(), last_answer_ms.load(), exit_ms, answered.load(),
+      before_signal, refused.load());
 }
 
 }  // namespace
