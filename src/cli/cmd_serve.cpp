@@ -12,6 +12,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
 #include <thread>
 
 #include "cli/commands.h"
@@ -24,30 +25,43 @@ namespace b2b::cli {
 namespace {
 
 struct Flags {
-  std::string model;
+  std::vector<std::string> models;
   bool no_projection = false;
   size_t max_words = ClassifierOptions{}.max_words;
   ServeOptions options;
 };
 
-// SIGINT and SIGTERM are blocked in every thread (so this must come before any thread is
-// started) and taken by one waiting thread, which stops the server:
-// requests in flight are answered, then listen() returns.
+// SIGINT, SIGTERM and SIGHUP are blocked in every thread (so this must come before any thread
+// is started) and taken by one waiting thread: SIGHUP reloads every model (and waits for the
+// next signal); SIGINT or SIGTERM drains and stops the server: requests in flight are answered,
+// then listen() returns.
 class ShutdownOnSignal {
  public:
   ShutdownOnSignal() {
     sigemptyset(&signals_);
     sigaddset(&signals_, SIGINT);
     sigaddset(&signals_, SIGTERM);
+    sigaddset(&signals_, SIGHUP);
     pthread_sigmask(SIG_BLOCK, &signals_, nullptr);
   }
-  // The first signal drains for `drain_seconds` (readiness fails, requests are still
-  // answered), then stops: what is in flight is answered and listen() returns.
+  // The first SIGINT or SIGTERM drains for `drain_seconds` (readiness fails, requests are
+  // still answered), then stops.
   void stop_on_signal(PredictionServer& server, double drain_seconds) {
     waiter_ = std::thread([this, &server, drain_seconds] {
       int signal = 0;
-      sigwait(&signals_, &signal);
-      if (done_) return;  // the server has ended without a signal
+      for (;;) {
+        sigwait(&signals_, &signal);
+        if (done_) return;  // the server has ended without a signal
+        if (signal != SIGHUP) break;
+        std::fprintf(stderr, "serve: %s, reloading\n", strsignal(signal));
+        for (const auto& r : server.reload()) {
+          if (r.ok) {
+            note("serve: " + r.message);
+          } else {
+            warn("serve: " + r.message);
+          }
+        }
+      }
       if (drain_seconds > 0) {
         std::fprintf(stderr, "serve: %s, draining for %g s, then stopping\n", strsignal(signal),
                      drain_seconds);
@@ -83,6 +97,24 @@ void cap_malloc_arenas() {
 #endif
 }
 
+// --model DIR or --model NAME=DIR (NAME: letters, digits, '_', '-', '.'); a lone DIR is served
+// under its directory's name.
+ModelSpec model_spec(const std::string& flag) {
+  const size_t equals = flag.find('=');
+  if (equals != std::string::npos && equals > 0) {
+    const std::string name = flag.substr(0, equals);
+    const bool plain = name.find_first_not_of(
+                           "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                           "0123456789_-.") == std::string::npos;
+    if (plain && !std::filesystem::is_directory(flag)) return {name, flag.substr(equals + 1)};
+  }
+  std::string dir = flag;
+  while (dir.size() > 1 && dir.back() == '/') dir.pop_back();
+  std::string name = std::filesystem::path(dir).filename().string();
+  if (name.empty() || name == "." || name == "..") name = "default";
+  return {name, flag};
+}
+
 void run(const Flags& f) {
   cap_malloc_arenas();  // before the first thread
   ShutdownOnSignal shutdown;
@@ -91,14 +123,13 @@ void run(const Flags& f) {
   ClassifierOptions model_options;
   model_options.project_vocabulary = !f.no_projection;
   model_options.max_words = f.max_words;
-  const auto load_start = std::chrono::steady_clock::now();
-  auto model = StudentClassifier::load(f.model, model_options);
-  ServeOptions options = f.options;
-  options.model_dir = f.model;
-  options.model_load_seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - load_start).count();
-  PredictionServer server(std::move(model), options);
-  shutdown.stop_on_signal(server, options.drain_seconds);
+  std::vector<ModelSpec> models;
+  for (const auto& flag : f.models) models.push_back(model_spec(flag));
+  ModelLoader load = [model_options](const std::string& dir) {
+    return std::shared_ptr<const StudentClassifier>(StudentClassifier::load(dir, model_options));
+  };
+  PredictionServer server(std::move(models), std::move(load), f.options);
+  shutdown.stop_on_signal(server, f.options.drain_seconds);
   const int port = server.bind();
   std::printf("listening on http://%s:%d (POST /predict, GET /health, GET /info)\n",
               f.options.host.c_str(), port);
@@ -118,7 +149,14 @@ void configure_serve(CLI::App& app) {
   auto flags = std::make_shared<Flags>();
   auto& o = flags->options;
   auto* cmd = &app;
-  cmd->add_option("--model", flags->model, "student directory")->required();
+  cmd->add_option("--model", flags->models,
+                  "student directory, or NAME=DIR; repeat for several models (POST "
+                  "/models/NAME/predict, /v2/models/NAME/infer; a lone DIR is named after its "
+                  "directory)")
+      ->required();
+  cmd->add_option("--admin-token", o.admin_token,
+                  "enables POST /admin/reload[?model=NAME] for requests with "
+                  "\"Authorization: Bearer TOKEN\" (SIGHUP reloads every model without it)");
   cmd->add_option("--host", o.host)->capture_default_str();
   cmd->add_option("--port", o.port, "0 picks a free port (printed on stdout)")
       ->capture_default_str()

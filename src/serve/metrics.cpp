@@ -69,7 +69,13 @@ ServerMetrics::ServerMetrics(std::vector<std::string> routes)
 
 void ServerMetrics::set_model(ModelIdentity model) {
   std::lock_guard<std::mutex> lock(mutex_);
-  model_ = std::move(model);
+  const std::string name = model.name;
+  models_[name] = std::move(model);
+}
+
+void ServerMetrics::reload(const std::string& name, bool succeeded) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  ++reloads_[{name, succeeded}];
 }
 
 const std::string& ServerMetrics::route_of(const std::string& path) const {
@@ -120,12 +126,23 @@ std::string ServerMetrics::render(const LiveGauges& live) const {
   out += "bert2bilstm_queue_sentences " + std::to_string(live.queued_sentences) + "\n";
   header(out, "bert2bilstm_open_connections", "gauge", "client connections open now");
   out += "bert2bilstm_open_connections " + std::to_string(live.open_connections) + "\n";
-  header(out, "bert2bilstm_model_load_seconds", "gauge", "seconds the model took to load");
-  out += "bert2bilstm_model_load_seconds " + number(model_.load_seconds) + "\n";
-  header(out, "bert2bilstm_model_info", "gauge", "the model served: name, task, labels, hash");
-  out += "bert2bilstm_model_info{name=\"" + escaped(model_.name) + "\",task=\"" +
-         escaped(model_.task) + "\",labels=\"" + escaped(model_.labels) + "\",hash=\"" +
-         escaped(model_.hash) + "\"} 1\n";
+  header(out, "bert2bilstm_model_load_seconds", "gauge",
+         "seconds the model took to load and warm up, by model");
+  for (const auto& [name, model] : models_) {
+    out += "bert2bilstm_model_load_seconds{model=\"" + escaped(name) + "\"} " +
+           number(model.load_seconds) + "\n";
+  }
+  header(out, "bert2bilstm_model_info", "gauge", "the models served: name, task, labels, hash");
+  for (const auto& [name, model] : models_) {
+    out += "bert2bilstm_model_info{name=\"" + escaped(name) + "\",task=\"" + escaped(model.task) +
+           "\",labels=\"" + escaped(model.labels) + "\",hash=\"" + escaped(model.hash) + "\"} 1\n";
+  }
+  header(out, "bert2bilstm_model_reloads_total", "counter",
+         "model reloads, by model and result (ok: switched; failed: the old model serves on)");
+  for (const auto& [key, count] : reloads_) {
+    out += "bert2bilstm_model_reloads_total{model=\"" + escaped(key.first) + "\",result=\"" +
+           (key.second ? "ok" : "failed") + "\"} " + std::to_string(count) + "\n";
+  }
   return out;
 }
 

@@ -26,7 +26,7 @@ class Histogram {
   uint64_t count_ = 0;
 };
 
-// What the server knows of its model for the *_info series and the load time.
+// What the server knows of a model for the *_info series and its load time.
 struct ModelIdentity {
   std::string name, task, labels, hash;  // labels joined with ","
   double load_seconds = 0;
@@ -40,7 +40,10 @@ struct LiveGauges {
 class ServerMetrics {
  public:
   explicit ServerMetrics(std::vector<std::string> routes);
+  // The model served under `model.name` (a reload replaces it).
   void set_model(ModelIdentity model);
+  // One reload of the model named: switched to the new one, or refused.
+  void reload(const std::string& name, bool succeeded);
   // One answered request: the path as requested (mapped to its route), status, seconds taken.
   void request(const std::string& path, int status, double seconds);
   // One forward pass: its sentences and seconds.
@@ -54,7 +57,8 @@ class ServerMetrics {
   std::map<std::pair<std::string, int>, uint64_t> requests_;
   std::map<std::string, Histogram> latency_;
   Histogram model_seconds_, batch_sizes_;
-  ModelIdentity model_;
+  std::map<std::string, ModelIdentity> models_;
+  std::map<std::pair<std::string, bool>, uint64_t> reloads_;
 };
 
 // A 64-bit FNV-1a hash of the model directory's config.json, vocab.txt and model.safetensors,

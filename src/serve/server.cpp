@@ -3,6 +3,8 @@
 #include <atomic>
 #include <cctype>
 #include <cmath>
+#include <cstdio>
+#include <functional>
 #include <mutex>
 #include <optional>
 #include <thread>
@@ -14,6 +16,7 @@
 #include "serve/http_server.h"
 #include "serve/metrics.h"
 #include "serve/micro_batcher.h"
+#include "serve/open_inference.h"
 #include "util/error.h"
 #include "util/utf8.h"
 
@@ -31,8 +34,9 @@ const char* status_text(int status) {
     case 400:
       return "bad request";
     case 404:
-      return "not found: the endpoints are POST /predict, GET /info, GET /health (/live, "
-             "/ready) and GET /metrics";
+      return "not found: the endpoints are POST /predict (/models/NAME/predict with several "
+             "models), GET /info, GET /health (/live, /ready), GET /metrics and the Open "
+             "Inference Protocol's /v2 routes";
     case 405:
       return "method not allowed";
     case 413:
@@ -157,62 +161,6 @@ PredictRequest parse_predict_request(const std::string& body, const TaskSpec& ta
 
 namespace {
 
-// What GET /info answers: the model's description, the server's name and batching.
-Json info_of(const StudentClassifier& model, const ServeOptions& options) {
-  Json info = Json::parse(model.info_json());
-  info.erase("model_type");
-  info["name"] = "bert2bilstm";
-  info["version"] = B2B_VERSION;
-  info["max_batch"] = options.max_batch;
-  info["max_wait_ms"] = options.max_wait_ms;
-  return info;
-}
-
-}  // namespace
-
-struct PredictionServer::Impl {
-  Impl(std::shared_ptr<const StudentClassifier> m, const ServeOptions& o)
-      : model(std::move(m)),
-        options(o),
-        batcher(
-            [this](const std::vector<EncodedExample>& examples) {
-              std::vector<float> logits(examples.size() * model->num_labels());
-              model->logits(examples, logits.data());
-              return logits;
-            },
-            {std::max<size_t>(o.max_batch, 1),
-             std::chrono::microseconds(static_cast<int64_t>(o.max_wait_ms * 1000)),
-             o.threads > 0 ? o.threads
-                           : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()))},
-            [this](size_t sentences, double seconds) { metrics.batch(sentences, seconds); }),
-        http(limits_of(o), hooks()) {}
-
-  static HttpLimits limits_of(const ServeOptions& o) {
-    HttpLimits limits;
-    limits.max_body_bytes = o.max_body_bytes;
-    limits.head_deadline = std::chrono::milliseconds(static_cast<int64_t>(o.head_seconds * 1000));
-    limits.body_deadline = std::chrono::milliseconds(static_cast<int64_t>(o.body_seconds * 1000));
-    limits.idle_limit = std::chrono::milliseconds(static_cast<int64_t>(o.idle_seconds * 1000));
-    return limits;
-  }
-  HttpServer::Hooks hooks();
-  void handle(HttpRequest request, const HttpServer::Respond& respond);
-  void predict(const HttpRequest& request, const HttpServer::Respond& respond);
-  HttpResponse metrics_page() const;
-
-  std::shared_ptr<const StudentClassifier> model;
-  ServeOptions options;
-  // Before the batcher, which reports to it.
-  ServerMetrics metrics{
-      {"/predict", "/info", "/health", "/health/live", "/health/ready", "/metrics"}};
-  MicroBatcher batcher;
-  HttpServer http;
-  std::string info_body;
-  std::atomic<bool> stopping{false}, ready{false};
-};
-
-namespace {
-
 HttpResponse json_response(std::string body, int status = 200) {
   HttpResponse r;
   r.status = status;
@@ -222,6 +170,14 @@ HttpResponse json_response(std::string body, int status = 200) {
 
 HttpResponse error_json(int status, const std::string& message) {
   return json_response(dump(Json{{"error", message}}), status);
+}
+
+// The Open Inference Protocol's health answers: the status says it, the body is empty.
+HttpResponse health(bool ok) {
+  HttpResponse r;
+  r.status = ok ? 200 : 400;
+  r.content_type = "text/plain";
+  return r;
 }
 
 // Gives the allocator's free pages back to the system, at most once a second, from whichever
@@ -256,7 +212,181 @@ std::optional<HttpResponse> refuse_body_early(const HttpRequest& head, size_t ma
   return std::nullopt;
 }
 
+// Compares in time that depends on the lengths only, not on where the strings differ.
+bool same_secret(const std::string& given, const std::string& secret) {
+  unsigned char differ = given.size() == secret.size() ? 0 : 1;
+  for (size_t i = 0; i < given.size(); ++i)
+    differ |= static_cast<unsigned char>(given[i] ^ secret[secret.empty() ? 0 : i % secret.size()]);
+  return differ == 0 && !secret.empty();
+}
+
+// "/v2/models/NAME/infer" -> {"v2", "models", "NAME", "infer"}.
+std::vector<std::string> path_parts(const std::string& path) {
+  std::vector<std::string> parts;
+  size_t start = 1;
+  while (start <= path.size()) {
+    size_t end = path.find('/', start);
+    if (end == std::string::npos) end = path.size();
+    parts.push_back(path.substr(start, end - start));
+    start = end + 1;
+  }
+  return parts;
+}
+
 }  // namespace
+
+// One model as served: the classifier and the batcher that runs it, together, since a request
+// is encoded with the vocabulary of the model that will compute it. A reload builds a new
+// slot and swaps it in whole; requests hold the slot they started with.
+struct ModelSlot {
+  ModelSlot(std::shared_ptr<const StudentClassifier> m, const ServeOptions& o, int workers,
+            ServerMetrics& metrics)
+      : model(std::move(m)),
+        batcher(
+            [this](const std::vector<EncodedExample>& examples) {
+              std::vector<float> logits(examples.size() * model->num_labels());
+              model->logits(examples, logits.data());
+              return logits;
+            },
+            {std::max<size_t>(o.max_batch, 1),
+             std::chrono::microseconds(static_cast<int64_t>(o.max_wait_ms * 1000)), workers},
+            [&metrics](size_t sentences, double seconds) { metrics.batch(sentences, seconds); }) {}
+
+  std::shared_ptr<const StudentClassifier> model;
+  MicroBatcher batcher;
+};
+
+struct ServedModel {
+  std::string name, dir;
+  std::shared_ptr<ModelSlot> slot;  // read and swapped with std::atomic_load/store
+  std::shared_ptr<ModelSlot> current() const { return std::atomic_load(&slot); }
+};
+
+struct PredictionServer::Impl {
+  Impl(const ServeOptions& o, ModelLoader loader)
+      : options(o), load(std::move(loader)), http(limits_of(o), hooks()) {}
+
+  static HttpLimits limits_of(const ServeOptions& o) {
+    HttpLimits limits;
+    limits.max_body_bytes = o.max_body_bytes;
+    limits.head_deadline = std::chrono::milliseconds(static_cast<int64_t>(o.head_seconds * 1000));
+    limits.body_deadline = std::chrono::milliseconds(static_cast<int64_t>(o.body_seconds * 1000));
+    limits.idle_limit = std::chrono::milliseconds(static_cast<int64_t>(o.idle_seconds * 1000));
+    return limits;
+  }
+  HttpServer::Hooks hooks();
+  int workers_per_model() const {
+    const int threads = options.threads > 0
+                            ? options.threads
+                            : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+    return std::max(1, threads / static_cast<int>(std::max<size_t>(models.size(), 1)));
+  }
+  // Loads `dir`, checks it with one forward pass, and builds its slot; throws Error.
+  std::shared_ptr<ModelSlot> make_slot(const std::string& name, const std::string& dir);
+  PredictionServer::Reloaded reload_one(ServedModel& served);
+  const ServedModel* find(const std::string& name) const {
+    for (const auto& m : models)
+      if (m.name == name) return &m;
+    return nullptr;
+  }
+  std::string route_template(const std::string& path) const;
+  void handle(HttpRequest request, const HttpServer::Respond& respond);
+  void predict(const ServedModel& served, const HttpRequest& request,
+               const HttpServer::Respond& respond);
+  void infer(const ServedModel& served, const HttpRequest& request,
+             const HttpServer::Respond& respond);
+  void admin_reload(const HttpRequest& request, const HttpServer::Respond& respond);
+  HttpResponse metrics_page() const;
+  std::string info_body() const;
+
+  ServeOptions options;
+  ModelLoader load;
+  ServerMetrics metrics{{"/predict", "/models/{name}/predict", "/info", "/health", "/health/live",
+                         "/health/ready", "/metrics", "/admin/reload", "/v2", "/v2/health/live",
+                         "/v2/health/ready", "/v2/models/{name}", "/v2/models/{name}/ready",
+                         "/v2/models/{name}/infer"}};
+  std::vector<ServedModel> models;  // fixed once built; their slots change
+  std::atomic<size_t> clients{0};   // connections that have sent a request, for new batchers
+  // What the replaced slots' batchers counted, so that the totals never go backwards.
+  mutable std::mutex retired_mutex;
+  MicroBatcherStats retired;
+  MicroBatcherStats totals() const {
+    std::lock_guard<std::mutex> lock(retired_mutex);
+    MicroBatcherStats total = retired;
+    for (const auto& m : models) {
+      const MicroBatcherStats s = m.current()->batcher.stats();
+      total.requests += s.requests;
+      total.sentences += s.sentences;
+      total.batches += s.batches;
+      total.queued_sentences += s.queued_sentences;
+    }
+    return total;
+  }
+  std::mutex reloading;  // one reload at a time
+  HttpServer http;
+  std::atomic<bool> stopping{false}, ready{false};
+};
+
+std::shared_ptr<ModelSlot> PredictionServer::Impl::make_slot(const std::string& name,
+                                                             const std::string& dir) {
+  const auto start = std::chrono::steady_clock::now();
+  std::shared_ptr<const StudentClassifier> model = load(dir);
+  // One forward pass before it serves: it must compute, and the first pass pays for the pages
+  // of the weights and the scratch space.
+  Example warm;
+  warm.text_a = warm.text_b = "warm";
+  std::vector<float> logits(model->labels().size());
+  model->logits(model->encode(std::vector<Example>{warm}), logits.data());
+  for (float v : logits)
+    if (!std::isfinite(v)) throw Error("serve: " + dir + ": the model computes non-finite logits");
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  std::string labels;
+  for (const auto& label : model->labels()) labels += (labels.empty() ? "" : ",") + label;
+  auto slot = std::make_shared<ModelSlot>(model, options, workers_per_model(), metrics);
+  for (size_t c = clients; c > 0; --c) slot->batcher.client_connected();
+  metrics.set_model({name, model->task(), labels, model_directory_hash(dir), seconds});
+  return slot;
+}
+
+// Loads the model again from its directory; on success swaps it in, and waits (on this thread)
+// for the requests that hold the old one before letting it go (its batcher's workers must not
+// end their own batcher). Returns what happened, in one line.
+PredictionServer::Reloaded PredictionServer::Impl::reload_one(ServedModel& served) {
+  std::shared_ptr<ModelSlot> fresh;
+  try {
+    fresh = make_slot(served.name, served.dir);
+  } catch (const std::exception& e) {
+    metrics.reload(served.name, false);
+    return {false,
+            "model " + served.name + ": reload refused, the previous model serves on: " + e.what()};
+  }
+  std::shared_ptr<ModelSlot> old = std::atomic_exchange(&served.slot, fresh);
+  metrics.reload(served.name, true);
+  for (int i = 0; i < 6000 && old.use_count() > 1; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  {
+    const MicroBatcherStats s = old->batcher.stats();
+    std::lock_guard<std::mutex> lock(retired_mutex);
+    retired.requests += s.requests;
+    retired.sentences += s.sentences;
+    retired.batches += s.batches;
+  }
+  if (old.use_count() > 1) new std::shared_ptr<ModelSlot>(old);  // still busy: kept, not ended
+  return {true, "model " + served.name + ": reloaded from " + served.dir};
+}
+
+std::string PredictionServer::Impl::route_template(const std::string& path) const {
+  const std::vector<std::string> parts = path_parts(path);
+  if (parts.size() == 3 && parts[0] == "models" && parts[2] == "predict")
+    return "/models/{name}/predict";
+  if (parts.size() >= 3 && parts[0] == "v2" && parts[1] == "models") {
+    if (parts.size() == 3) return "/v2/models/{name}";
+    if (parts.size() == 4 && (parts[3] == "ready" || parts[3] == "infer"))
+      return "/v2/models/{name}/" + parts[3];
+  }
+  return path;  // a static route, or mapped to "other" by the metrics
+}
 
 HttpServer::Hooks PredictionServer::Impl::hooks() {
   HttpServer::Hooks h;
@@ -268,57 +398,144 @@ HttpServer::Hooks PredictionServer::Impl::hooks() {
   };
   // Every answer counted by route template and status, with its time from the head's end.
   h.answered = [this](const std::string& path, int status, double seconds) {
-    metrics.request(path, status, seconds);
+    metrics.request(route_template(path), status, seconds);
     trim_free_memory();
   };
-  h.client_active = [this] { batcher.client_connected(); };
-  h.client_gone = [this] { batcher.client_disconnected(); };
+  h.client_active = [this] {
+    ++clients;
+    for (const auto& m : models) m.current()->batcher.client_connected();
+  };
+  h.client_gone = [this] {
+    --clients;
+    for (const auto& m : models) m.current()->batcher.client_disconnected();
+  };
   return h;
 }
 
 HttpResponse PredictionServer::Impl::metrics_page() const {
-  const MicroBatcherStats s = batcher.stats();
+  const MicroBatcherStats total = totals();
+  LiveGauges live;
+  live.open_connections = http.open_connections();
+  live.queued_sentences = total.queued_sentences;
+  live.sentences = total.sentences;
+  live.batches = total.batches;
   HttpResponse r;
   r.content_type = "text/plain; version=0.0.4; charset=utf-8";
-  r.body = metrics.render({s.queued_sentences, http.open_connections(), s.sentences, s.batches});
+  r.body = metrics.render(live);
   return r;
+}
+
+// GET /info: the lone model's description, the server's name and batching; with several
+// models, {"name", "version", "models": {NAME: description, ...}}.
+std::string PredictionServer::Impl::info_body() const {
+  auto describe = [&](const ServedModel& m) {
+    Json info = Json::parse(m.current()->model->info_json());
+    info.erase("model_type");
+    info["name"] = "bert2bilstm";
+    info["version"] = B2B_VERSION;
+    info["max_batch"] = options.max_batch;
+    info["max_wait_ms"] = options.max_wait_ms;
+    return info;
+  };
+  if (models.size() == 1) return dump(describe(models[0]));
+  Json all = {{"name", "bert2bilstm"}, {"version", B2B_VERSION}, {"models", Json::object()}};
+  for (const auto& m : models) {
+    Json info = describe(m);
+    info.erase("name");
+    info.erase("version");
+    all["models"][m.name] = info;
+  }
+  return dump(all);
 }
 
 void PredictionServer::Impl::handle(HttpRequest request, const HttpServer::Respond& respond) {
   const std::string& path = request.path;
-  const bool get = request.method == "GET" || request.method == "HEAD";
-  auto only = [&](const char* method) {
+  const std::string& method = request.method;
+  const bool get = method == "GET" || method == "HEAD";
+  auto only = [&](const char* allowed) {
     HttpResponse r =
-        error_json(405, std::string(status_text(405)) + ": " + path + " takes " + method);
-    r.headers.emplace_back("Allow", method);
+        error_json(405, std::string(status_text(405)) + ": " + path + " takes " + allowed);
+    r.headers.emplace_back("Allow", allowed);
     respond(std::move(r));
   };
+  auto model_named = [&](const std::string& name) -> const ServedModel* {
+    const ServedModel* m = find(name);
+    if (!m) respond(error_json(404, "no model named \"" + name + "\""));
+    return m;
+  };
+  const bool serving = ready && !stopping;
   if (path == "/predict") {
-    if (request.method != "POST") return only("POST");
-    return predict(request, respond);
+    if (method != "POST") return only("POST");
+    if (models.size() > 1) {
+      std::string routes;
+      for (const auto& m : models)
+        routes += (routes.empty() ? "" : ", ") + ("/models/" + m.name + "/predict");
+      return respond(error_json(400, "this server serves " + std::to_string(models.size()) +
+                                         " models: POST to " + routes));
+    }
+    return predict(models[0], request, respond);
   }
   if (path == "/health" || path == "/health/live" || path == "/health/ready" || path == "/info" ||
-      path == "/metrics") {
+      path == "/metrics" || path == "/v2" || path == "/v2/health/live" ||
+      path == "/v2/health/ready") {
     if (!get) return only("GET");
     if (path == "/health") return respond(json_response(R"({"status":"ok"})"));
     if (path == "/health/live") return respond(json_response(R"({"status":"live"})"));
-    if (path == "/info") return respond(json_response(info_body));
+    if (path == "/info") return respond(json_response(info_body()));
     if (path == "/metrics") return respond(metrics_page());
+    if (path == "/v2") {
+      return respond(json_response(dump(
+          {{"name", "bert2bilstm"}, {"version", B2B_VERSION}, {"extensions", Json::array()}})));
+    }
+    if (path == "/v2/health/live") return respond(health(true));
+    if (path == "/v2/health/ready") return respond(health(serving));
     if (stopping) return respond(error_json(503, "draining: this server is stopping"));
     if (!ready) return respond(error_json(503, "not ready: the model is warming up"));
     return respond(json_response(R"({"status":"ready"})"));
   }
+  if (path == "/admin/reload" && !options.admin_token.empty()) {
+    if (method != "POST") return only("POST");
+    return admin_reload(request, respond);
+  }
+  const std::vector<std::string> parts = path_parts(path);
+  if (parts.size() == 3 && parts[0] == "models" && parts[2] == "predict") {
+    if (method != "POST") return only("POST");
+    if (const ServedModel* m = model_named(parts[1])) predict(*m, request, respond);
+    return;
+  }
+  if (parts.size() >= 3 && parts[0] == "v2" && parts[1] == "models") {
+    if (parts.size() >= 4 && parts[3] == "versions") {
+      return respond(error_json(404,
+                                "model versions are not served: drop /versions/... (each "
+                                "name serves the model its directory holds)"));
+    }
+    if (parts.size() == 3 || (parts.size() == 4 && parts[3] == "ready")) {
+      if (!get) return only("GET");
+      const ServedModel* m = model_named(parts[2]);
+      if (!m) return;
+      if (parts.size() == 4) return respond(health(serving));
+      return respond(json_response(dump(model_metadata(m->name, *m->current()->model))));
+    }
+    if (parts.size() == 4 && parts[3] == "infer") {
+      if (method != "POST") return only("POST");
+      if (const ServedModel* m = model_named(parts[2])) infer(*m, request, respond);
+      return;
+    }
+  }
   respond(error_json(404, status_text(404)));
 }
 
-void PredictionServer::Impl::predict(const HttpRequest& req, const HttpServer::Respond& respond) {
+void PredictionServer::Impl::predict(const ServedModel& served, const HttpRequest& req,
+                                     const HttpServer::Respond& respond) {
   try {
     if (!is_json_content_type(req.header("Content-Type")))
       throw RequestError(415, status_text(415));
+    std::shared_ptr<ModelSlot> slot = served.current();
+    const StudentClassifier& model = *slot->model;
     auto request = std::make_shared<PredictRequest>(
-        parse_predict_request(req.body, model->config().task, options.limits));
+        parse_predict_request(req.body, model.config().task, options.limits));
     const size_t n = request->examples.size();
-    std::vector<EncodedExample> encoded = model->encode(request->examples);
+    std::vector<EncodedExample> encoded = model.encode(request->examples);
     // A text without words is read as one unknown word (as in training): the answer says so.
     auto wordless = std::make_shared<std::vector<bool>>(n);
     for (size_t i = 0; i < n; ++i) {
@@ -327,59 +544,98 @@ void PredictionServer::Impl::predict(const HttpRequest& req, const HttpServer::R
       };
       const Example& e = request->examples[i];
       (*wordless)[i] =
-          (lone_unknown(encoded[i].a) && !model->has_words(e.text_a)) ||
-          (model->is_pair() && lone_unknown(encoded[i].b) && !model->has_words(e.text_b));
+          (lone_unknown(encoded[i].a) && !model.has_words(e.text_a)) ||
+          (model.is_pair() && lone_unknown(encoded[i].b) && !model.has_words(e.text_b));
     }
-    batcher.submit(std::move(encoded), [this, request, wordless, respond](
-                                           std::vector<float> logits, std::exception_ptr error) {
-      if (error) {
-        std::string message = "internal error";
-        try {
-          std::rethrow_exception(error);
-        } catch (const std::exception& e) {
-          message += std::string(": ") + e.what();
-        } catch (...) {
-        }
-        return respond(error_json(500, message));
-      }
-      const size_t k = static_cast<size_t>(model->num_labels());
-      auto prediction = [&](size_t i) {
-        Json row = prediction_json(*model, logits.data() + i * k);
-        if ((*wordless)[i]) row["warning"] = "no words in the text: read as one unknown word";
-        return row;
-      };
-      Json answer;
-      if (request->list) {
-        answer["predictions"] = Json::array();
-        for (size_t i = 0; i < request->examples.size(); ++i)
-          answer["predictions"].push_back(prediction(i));
-      } else {
-        answer = prediction(0);
-      }
-      respond(json_response(dump(answer)));
-    });
+    slot->batcher.submit(
+        std::move(encoded),
+        [slot, request, wordless, respond](std::vector<float> logits, std::exception_ptr error) {
+          if (error) return respond(error_json(500, "internal error: the model failed"));
+          const size_t k = static_cast<size_t>(slot->model->num_labels());
+          auto prediction = [&](size_t i) {
+            Json row = prediction_json(*slot->model, logits.data() + i * k);
+            if ((*wordless)[i]) row["warning"] = "no words in the text: read as one unknown word";
+            return row;
+          };
+          Json answer;
+          if (request->list) {
+            answer["predictions"] = Json::array();
+            for (size_t i = 0; i < request->examples.size(); ++i)
+              answer["predictions"].push_back(prediction(i));
+          } else {
+            answer = prediction(0);
+          }
+          respond(json_response(dump(answer)));
+        });
   } catch (const RequestError& e) {
     respond(error_json(e.status, e.what()));
   }
 }
 
-PredictionServer::PredictionServer(std::shared_ptr<const StudentClassifier> model,
+void PredictionServer::Impl::infer(const ServedModel& served, const HttpRequest& req,
+                                   const HttpServer::Respond& respond) {
+  try {
+    if (!is_json_content_type(req.header("Content-Type")))
+      throw RequestError(415, status_text(415));
+    std::shared_ptr<ModelSlot> slot = served.current();
+    auto request = std::make_shared<InferRequest>(
+        parse_infer_request(req.body, slot->model->config().task, options.limits));
+    std::vector<EncodedExample> encoded = slot->model->encode(request->examples);
+    slot->batcher.submit(
+        std::move(encoded), [slot, request, respond, name = served.name](std::vector<float> logits,
+                                                                         std::exception_ptr error) {
+          if (error) return respond(error_json(500, "internal error: the model failed"));
+          respond(json_response(dump(infer_answer(name, *slot->model, *request, logits))));
+        });
+  } catch (const RequestError& e) {
+    respond(error_json(e.status, e.what()));
+  }
+}
+
+// POST /admin/reload[?model=NAME], with "Authorization: Bearer TOKEN": the reload runs on a
+// thread of its own (loading takes seconds; the loop threads must not wait), which answers.
+void PredictionServer::Impl::admin_reload(const HttpRequest& request,
+                                          const HttpServer::Respond& respond) {
+  const std::string authorization = request.header("Authorization");
+  const std::string prefix = "Bearer ";
+  const std::string given =
+      authorization.rfind(prefix, 0) == 0 ? authorization.substr(prefix.size()) : "";
+  if (!same_secret(given, options.admin_token)) {
+    HttpResponse r = error_json(401, "send the admin token: Authorization: Bearer TOKEN");
+    r.headers.emplace_back("WWW-Authenticate", "Bearer");
+    return respond(std::move(r));
+  }
+  const std::string name = request.parameter("model");
+  if (!name.empty() && !find(name))
+    return respond(error_json(404, "no model named \"" + name + "\""));
+  std::thread([this, name, respond] {
+    std::lock_guard<std::mutex> lock(reloading);
+    Json lines = Json::array();
+    bool all_ok = true;
+    for (auto& m : models) {
+      if (!name.empty() && m.name != name) continue;
+      const Reloaded r = reload_one(m);
+      all_ok = all_ok && r.ok;
+      if (r.ok) {
+        note("serve: " + r.message);
+      } else {
+        warn("serve: " + r.message);
+      }
+      lines.push_back(r.message);
+    }
+    respond(json_response(dump({{"reloaded", all_ok}, {"models", lines}}), all_ok ? 200 : 422));
+  }).detach();
+}
+
+PredictionServer::PredictionServer(std::vector<ModelSpec> models, ModelLoader load,
                                    ServeOptions options)
-    : impl_(std::make_unique<Impl>(std::move(model), options)) {
-  const StudentClassifier& m = *impl_->model;
-  std::string labels;
-  for (const auto& label : m.labels()) labels += (labels.empty() ? "" : ",") + label;
-  impl_->metrics.set_model(
-      {options.model_name, m.task(), labels,
-       options.model_dir.empty() ? "" : model_directory_hash(options.model_dir),
-       options.model_load_seconds});
-  impl_->info_body = dump(info_of(m, impl_->options));
-  // One forward pass before /health/ready says ready (the first pass pays for the pages of the
-  // weights and the scratch space).
-  Example warm;
-  warm.text_a = warm.text_b = "warm";
-  std::vector<float> logits(m.labels().size());
-  m.logits(m.encode(std::vector<Example>{warm}), logits.data());
+    : impl_(std::make_unique<Impl>(options, std::move(load))) {
+  if (models.empty()) throw Error("serve: no model to serve");
+  for (const auto& spec : models) {
+    if (impl_->find(spec.name)) throw Error("serve: two models named \"" + spec.name + "\"");
+    impl_->models.push_back({spec.name, spec.dir, nullptr});
+  }
+  for (auto& m : impl_->models) m.slot = impl_->make_slot(m.name, m.dir);
   impl_->ready = true;
 }
 
@@ -409,10 +665,18 @@ void PredictionServer::drain_then_stop(double seconds) {
   stop();
 }
 
+std::vector<PredictionServer::Reloaded> PredictionServer::reload(const std::string& name) {
+  std::lock_guard<std::mutex> lock(impl_->reloading);
+  std::vector<Reloaded> lines;
+  for (auto& m : impl_->models)
+    if (name.empty() || m.name == name) lines.push_back(impl_->reload_one(m));
+  return lines;
+}
+
 std::string PredictionServer::stats() const {
-  const MicroBatcherStats s = impl_->batcher.stats();
-  return std::to_string(s.requests) + " requests, " + std::to_string(s.sentences) +
-         " sentences in " + std::to_string(s.batches) + " batches";
+  const MicroBatcherStats total = impl_->totals();
+  return std::to_string(total.requests) + " requests, " + std::to_string(total.sentences) +
+         " sentences in " + std::to_string(total.batches) + " batches";
 }
 
 }  // namespace b2b

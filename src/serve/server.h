@@ -4,6 +4,7 @@
 // server drains), GET /metrics (Prometheus, serve/metrics.h). The event loop
 // (serve/http_server.h) reads requests, parses and tokenizes them; MicroBatcher workers run
 // the model and answer.
+#include <functional>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <stdexcept>
@@ -34,10 +35,9 @@ struct ServeOptions {
   double max_wait_ms = 2;
   size_t max_body_bytes = 1 << 20;
   RequestLimits limits;
-  // For GET /metrics: the model's name and directory (hashed for bert2bilstm_model_info) and
-  // how long it took to load.
-  std::string model_name = "default", model_dir;
-  double model_load_seconds = 0;
+  // POST /admin/reload?model=NAME answers only with "Authorization: Bearer <admin_token>";
+  // empty: the route is off (404).
+  std::string admin_token;
 };
 
 // A request the server refuses: HTTP status and message.
@@ -58,9 +58,21 @@ struct PredictRequest {
 PredictRequest parse_predict_request(const std::string& body, const TaskSpec& task,
                                      const RequestLimits& limits = {});
 
+// A model to serve: its name (in /models/NAME/predict, /v2/models/NAME/...) and directory.
+struct ModelSpec {
+  std::string name, dir;
+};
+// Builds a classifier from a student directory (reading and checking every file); throws
+// Error naming the directory and the problem.
+using ModelLoader = std::function<std::shared_ptr<const StudentClassifier>(const std::string& dir)>;
+
+// The server. Each model gets its own micro-batcher with threads / models workers (at least
+// one). Thread-safety: bind() and listen() from one thread; stop(), drain_then_stop() and
+// reload() from any other.
 class PredictionServer {
  public:
-  PredictionServer(std::shared_ptr<const StudentClassifier> model, ServeOptions options);
+  // Loads every model and warms each up with one forward pass; throws Error.
+  PredictionServer(std::vector<ModelSpec> models, ModelLoader load, ServeOptions options);
   ~PredictionServer();
   int bind();     // binds host:port and returns the port; throws Error when it cannot
   void listen();  // answers requests until stop()
@@ -69,6 +81,15 @@ class PredictionServer {
   // answered for `seconds` more (with `Connection: close`, so that clients reconnect
   // elsewhere), then stop(). Blocks for `seconds`; from any thread but listen()'s.
   void drain_then_stop(double seconds);
+  // Loads every model (or the one named) again from its directory, checks it whole and runs
+  // one forward pass, then switches to it at once: requests already taken finish on the old
+  // one. A model that fails to load keeps serving the old one. One line per model says what
+  // happened (and counts in bert2bilstm_model_reloads_total). One reload at a time.
+  struct Reloaded {
+    bool ok = false;      // switched to the new model
+    std::string message;  // one line: which model, what happened
+  };
+  std::vector<Reloaded> reload(const std::string& name = "");
   std::string stats() const;  // requests, batches, sentences so far
 
  private:

@@ -14,4 +14,6 @@ void fail_line(const std::string& path, size_t line, const std::string& problem)
 
 void warn(const std::string& message) { std::cerr << "warning: " << message << "\n"; }
 
+void note(const std::string& message) { std::cerr << message << "\n"; }
+
 }  // namespace b2b

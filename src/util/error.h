@@ -14,5 +14,7 @@ namespace b2b {
 
 // Prints "warning: <message>" on stderr.
 void warn(const std::string& message);
+// Prints "<message>" on stderr: what a long-running command did (a server's reload, say).
+void note(const std::string& message);
 
 }  // namespace b2b

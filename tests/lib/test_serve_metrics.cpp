@@ -44,6 +44,13 @@ TEST(ServeMetrics, CountsRequestsByRouteAndStatusWithoutSeriesForRandomPaths) {
   }
   EXPECT_EQ(client.Post("/predict", "{", "application/json")->status, 400);
   for (int i = 0; i < 20; ++i) EXPECT_EQ(client.Get("/random/" + std::to_string(i))->status, 404);
+  for (int i = 0; i < 20; ++i) {
+    EXPECT_EQ(client
+                  .Post("/v2/models/random-model-" + std::to_string(i) + "/infer", "{}",
+                        "application/json")
+                  ->status,
+              404);
+  }
 
   auto response = client.Get("/metrics");
   ASSERT_EQ(response->status, 200);
@@ -65,9 +72,13 @@ TEST(ServeMetrics, CountsRequestsByRouteAndStatusWithoutSeriesForRandomPaths) {
             s.at("bert2bilstm_model_batch_duration_seconds_count"));
   EXPECT_EQ(s.at("bert2bilstm_queue_sentences"), 0);
   EXPECT_GE(s.at("bert2bilstm_open_connections"), 1);
-  EXPECT_GT(s.at("bert2bilstm_model_load_seconds"), 0);
+  EXPECT_GT(s.at(R"(bert2bilstm_model_load_seconds{model="student"})"), 0);
+  // Model names in routes are a template's, not a series each.
+  EXPECT_EQ(
+      s.at(R"(bert2bilstm_http_requests_total{route="/v2/models/{name}/infer",status="404"})"), 20);
+  EXPECT_EQ(text.find("random-model-"), std::string::npos);
   const std::regex info(
-      R"re(bert2bilstm_model_info\{name="default",task="sst2",labels="0,1",hash="[0-9a-f]{16}"\} 1)re");
+      R"re(bert2bilstm_model_info\{name="student",task="sst2",labels="0,1",hash="[0-9a-f]{16}"\} 1)re");
   EXPECT_TRUE(std::regex_search(text, info)) << text;
   // Buckets are cumulative: each at least the one before.
   double previous = 0;
