@@ -22,6 +22,7 @@ if [[ -n "$mode" ]]; then
     python3-dev python3-venv python3-pip python3-build pybind11-dev
     python3-pytest python3-numpy python3-pandas
     python3-yaml  # tests/docs/check_deploy.py reads deploy/k8s/serve.yaml
+    prometheus  # a real Prometheus scrapes the server in tests/lib/test_serve_metrics.cpp
     ccache)  # the package's build compiles the library again: ccache hands it the build's objects
   # Node.js and npm run the ONNX export's test in onnxruntime-node (below); a machine that has
   # them from elsewhere (NodeSource) keeps its own.
