@@ -211,6 +211,48 @@ TEST_F(ServeAbuseTest, ABodyWithoutALengthIsRefused) {
   EXPECT_EQ(answer.rfind("HTTP/1.1 411", 0), 0u) << answer;
 }
 
+// Requests pipelined on one connection (all sent before any answer is read) are answered one
+// each, in the order sent.
+TEST_F(ServeAbuseTest, PipelinedRequestsAreAnsweredInOrder) {
+  auto predict = [](const std::string& text) {
+    const std::string body = Json{{"text", text}}.dump();
+    return std::string(kPostHeaders) + "Content-Length: " + std::to_string(body.size()) +
+           "\r\n\r\n" + body;
+  };
+  RawConnection connection(port());
+  ASSERT_TRUE(connection.ok());
+  const std::string texts[] = {"good", "a bad film", "film"};
+  ASSERT_TRUE(connection.send(predict(texts[0]) + "GET /health HTTP/1.1\r\nHost: x\r\n\r\n" +
+                              predict(texts[1]) + "GET /nowhere HTTP/1.1\r\nHost: x\r\n\r\n" +
+                              predict(texts[2])));
+  // Each answer alone, for comparison: the same logits, in the same places.
+  std::vector<Json> alone;
+  for (const auto& text : texts)
+    alone.push_back(Json::parse(post(Json{{"text", text}}.dump())->body));
+  std::string stream;
+  for (int i = 0; i < 50 && std::count(stream.begin(), stream.end(), '}') < 5; ++i)
+    stream += connection.receive(1);
+  std::vector<std::pair<int, std::string>> answers;  // status, body
+  size_t at = 0;
+  while (at < stream.size()) {
+    const size_t head_end = stream.find("\r\n\r\n", at);
+    if (head_end == std::string::npos) break;
+    const std::string head = stream.substr(at, head_end - at);
+    const size_t length_at = head.find("Content-Length: ");
+    ASSERT_NE(length_at, std::string::npos) << head;
+    const size_t length = std::stoul(head.substr(length_at + 16));
+    answers.emplace_back(std::stoi(head.substr(9, 3)), stream.substr(head_end + 4, length));
+    at = head_end + 4 + length;
+  }
+  ASSERT_EQ(answers.size(), 5u) << stream;
+  EXPECT_EQ(answers[0].first, 200);
+  EXPECT_EQ(Json::parse(answers[0].second)["logits"], alone[0]["logits"]);
+  EXPECT_EQ(answers[1].second, R"({"status":"ok"})");
+  EXPECT_EQ(Json::parse(answers[2].second)["logits"], alone[1]["logits"]);
+  EXPECT_EQ(answers[3].first, 404);
+  EXPECT_EQ(Json::parse(answers[4].second)["logits"], alone[2]["logits"]);
+}
+
 TEST_F(ServeAbuseTest, HostileBodiesGetClientErrors) {
   const std::string deep = std::string(100000, '[') + std::string(100000, ']');
   expect_status(post(deep), 400, "must be a JSON object");
