@@ -392,6 +392,10 @@ HttpServer::HttpServer(HttpLimits limits, Hooks hooks)
 
 HttpServer::~HttpServer() {
   stop();
+  // Runs what stop() posted (closing the socket) if run() never ran: the posted handlers hold
+  // the loop's state, which holds them.
+  impl_->ioc.restart();
+  impl_->ioc.poll();
   impl_->ioc.stop();
 }
 
