@@ -26,6 +26,7 @@ namespace {
 
 struct Flags {
   std::vector<std::string> models;
+  std::string metrics_address;
   bool no_projection = false;
   size_t max_words = ClassifierOptions{}.max_words;
   ServeOptions options;
@@ -128,11 +129,28 @@ void run(const Flags& f) {
   ModelLoader load = [model_options](const std::string& dir) {
     return std::shared_ptr<const StudentClassifier>(StudentClassifier::load(dir, model_options));
   };
-  PredictionServer server(std::move(models), std::move(load), f.options);
+  ServeOptions options = f.options;
+  if (!f.metrics_address.empty()) {  // HOST:PORT, or PORT on --host
+    const size_t colon = f.metrics_address.rfind(':');
+    const std::string port =
+        colon == std::string::npos ? f.metrics_address : f.metrics_address.substr(colon + 1);
+    options.metrics_host =
+        colon == std::string::npos ? options.host : f.metrics_address.substr(0, colon);
+    if (port.empty() || port.size() > 5 ||
+        port.find_first_not_of("0123456789") != std::string::npos || std::stoi(port) > 65535 ||
+        options.metrics_host.empty())
+      throw Error("--metrics-address: expected HOST:PORT or PORT, got '" + f.metrics_address + "'");
+    options.metrics_port = std::stoi(port);
+  }
+  PredictionServer server(std::move(models), std::move(load), options);
   shutdown.stop_on_signal(server, f.options.drain_seconds);
   const int port = server.bind();
   std::printf("listening on http://%s:%d (POST /predict, GET /health, GET /info)\n",
               f.options.host.c_str(), port);
+  if (server.metrics_port() >= 0) {
+    std::printf("metrics on http://%s:%d/metrics\n", options.metrics_host.c_str(),
+                server.metrics_port());
+  }
   std::fflush(stdout);
   server.listen();
   std::fprintf(stderr, "serve: stopped after %s\n", server.stats().c_str());
@@ -154,6 +172,9 @@ void configure_serve(CLI::App& app) {
                   "/models/NAME/predict, /v2/models/NAME/infer; a lone DIR is named after its "
                   "directory)")
       ->required();
+  cmd->add_option("--metrics-address", flags->metrics_address,
+                  "HOST:PORT (or PORT): serve GET /metrics and POST /admin/reload there alone, "
+                  "not on --port (0: a free port, printed)");
   cmd->add_option("--admin-token", o.admin_token,
                   "enables POST /admin/reload[?model=NAME] for requests with "
                   "\"Authorization: Bearer TOKEN\" (SIGHUP reloads every model without it)");

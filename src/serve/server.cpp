@@ -264,7 +264,16 @@ struct ServedModel {
 
 struct PredictionServer::Impl {
   Impl(const ServeOptions& o, ModelLoader loader)
-      : options(o), load(std::move(loader)), http(limits_of(o), hooks()) {}
+      : options(o), load(std::move(loader)), http(limits_of(o), hooks()) {
+    if (o.metrics_port >= 0) {
+      HttpServer::Hooks h = hooks();
+      h.handle = [this](HttpRequest request, HttpServer::Respond respond) {
+        handle_admin(std::move(request), respond);
+      };
+      h.client_active = h.client_gone = nullptr;  // not the model's clients
+      admin = std::make_unique<HttpServer>(limits_of(o), std::move(h));
+    }
+  }
 
   static HttpLimits limits_of(const ServeOptions& o) {
     HttpLimits limits;
@@ -291,6 +300,8 @@ struct PredictionServer::Impl {
   }
   std::string route_template(const std::string& path) const;
   void handle(HttpRequest request, const HttpServer::Respond& respond);
+  // The metrics address's routes: GET /metrics, POST /admin/reload, GET /health/live.
+  void handle_admin(HttpRequest request, const HttpServer::Respond& respond);
   void predict(const ServedModel& served, const HttpRequest& request,
                const HttpServer::Respond& respond);
   void infer(const ServedModel& served, const HttpRequest& request,
@@ -324,6 +335,8 @@ struct PredictionServer::Impl {
   }
   std::mutex reloading;  // one reload at a time
   HttpServer http;
+  std::unique_ptr<HttpServer> admin;  // --metrics-address
+  int admin_port = -1;
   std::atomic<bool> stopping{false}, ready{false};
 };
 
@@ -464,6 +477,11 @@ void PredictionServer::Impl::handle(HttpRequest request, const HttpServer::Respo
     return m;
   };
   const bool serving = ready && !stopping;
+  if (admin && (path == "/metrics" || path == "/admin/reload")) {
+    return respond(error_json(404, path + " is served on the metrics address alone (" +
+                                       options.metrics_host + ":" + std::to_string(admin_port) +
+                                       ")"));
+  }
   if (path == "/predict") {
     if (method != "POST") return only("POST");
     if (models.size() > 1) {
@@ -523,6 +541,18 @@ void PredictionServer::Impl::handle(HttpRequest request, const HttpServer::Respo
     }
   }
   respond(error_json(404, status_text(404)));
+}
+
+void PredictionServer::Impl::handle_admin(HttpRequest request, const HttpServer::Respond& respond) {
+  const std::string& path = request.path;
+  const bool get = request.method == "GET" || request.method == "HEAD";
+  if (path == "/metrics" && get) return respond(metrics_page());
+  if (path == "/health/live" && get) return respond(json_response(R"({"status":"live"})"));
+  if (path == "/admin/reload" && request.method == "POST" && !options.admin_token.empty())
+    return admin_reload(request, respond);
+  respond(error_json(
+      404, "the metrics address serves GET /metrics, GET /health/live" +
+               std::string(options.admin_token.empty() ? "" : " and POST /admin/reload")));
 }
 
 void PredictionServer::Impl::predict(const ServedModel& served, const HttpRequest& req,
@@ -643,19 +673,27 @@ PredictionServer::~PredictionServer() = default;
 
 int PredictionServer::bind() {
   const auto& o = impl_->options;
-  return impl_->http.bind(o.host, o.port);
+  const int port = impl_->http.bind(o.host, o.port);
+  if (impl_->admin) impl_->admin_port = impl_->admin->bind(o.metrics_host, o.metrics_port);
+  return port;
 }
+
+int PredictionServer::metrics_port() const { return impl_->admin_port; }
 
 void PredictionServer::listen() {
   const int threads = impl_->options.http_threads > 0
                           ? impl_->options.http_threads
                           : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  std::thread admin;
+  if (impl_->admin) admin = std::thread([this] { impl_->admin->run(1); });
   impl_->http.run(threads);
+  if (admin.joinable()) admin.join();
 }
 
 void PredictionServer::stop() {
   impl_->stopping = true;
   impl_->http.stop();
+  if (impl_->admin) impl_->admin->stop();
 }
 
 void PredictionServer::drain_then_stop(double seconds) {

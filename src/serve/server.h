@@ -38,6 +38,10 @@ struct ServeOptions {
   // POST /admin/reload?model=NAME answers only with "Authorization: Bearer <admin_token>";
   // empty: the route is off (404).
   std::string admin_token;
+  // With metrics_port >= 0 (0: a free one), GET /metrics and POST /admin/reload are served on
+  // metrics_host:metrics_port alone (with GET /health/live), not on host:port.
+  std::string metrics_host = "127.0.0.1";
+  int metrics_port = -1;
 };
 
 // A request the server refuses: HTTP status and message.
@@ -74,9 +78,10 @@ class PredictionServer {
   // Loads every model and warms each up with one forward pass; throws Error.
   PredictionServer(std::vector<ModelSpec> models, ModelLoader load, ServeOptions options);
   ~PredictionServer();
-  int bind();     // binds host:port and returns the port; throws Error when it cannot
-  void listen();  // answers requests until stop()
-  void stop();    // safe from any thread
+  int bind();                // binds host:port and returns the port; throws Error when it cannot
+  int metrics_port() const;  // after bind(), with ServeOptions::metrics_port >= 0: its port
+  void listen();             // answers requests until stop()
+  void stop();               // safe from any thread
   // Graceful stop, in the order Kubernetes needs: /health/ready fails at once, requests are
   // answered for `seconds` more (with `Connection: close`, so that clients reconnect
   // elsewhere), then stop(). Blocks for `seconds`; from any thread but listen()'s.

@@ -224,5 +224,37 @@ TEST(ServeMetrics, ARealPrometheusScrapesItAndPromtoolPassesIt) {
   EXPECT_EQ(server.terminate(), 0);
 }
 
+// --metrics-address: /metrics and the admin route on their own address, not on the model's.
+TEST(ServeMetrics, AMetricsAddressServesMetricsAndReloadThereAlone) {
+  test::TempDir dir;
+  test::write_random_student(dir.path("student"), false, EmbeddingMode::kRand);
+  const int metrics_port = free_port();
+  ASSERT_GT(metrics_port, 0);
+  test::ServerProcess server("--model " + dir.path("student") + " --threads 1 --admin-token t " +
+                                 "--metrics-address 127.0.0.1:" + std::to_string(metrics_port),
+                             B2B_SERVE_BINARY);
+  ASSERT_GT(server.port(), 0);
+  httplib::Client model("127.0.0.1", server.port()), admin("127.0.0.1", metrics_port);
+  for (int i = 0; i < 3; ++i)
+    ASSERT_EQ(model.Post("/predict", R"({"text": "a good film"})", "application/json")->status,
+              200);
+  EXPECT_EQ(model.Get("/metrics")->status, 404);
+  EXPECT_EQ(model.Post("/admin/reload", {{"Authorization", "Bearer t"}}, "", "text/plain")->status,
+            404);
+  const auto page = admin.Get("/metrics");
+  ASSERT_TRUE(page);
+  ASSERT_EQ(page->status, 200);
+  EXPECT_EQ(
+      samples(page->body).at(R"(bert2bilstm_http_requests_total{route="/predict",status="200"})"),
+      3);
+  EXPECT_EQ(admin.Post("/predict", R"({"text": "a"})", "application/json")->status, 404);
+  EXPECT_EQ(admin.Post("/admin/reload", "", "text/plain")->status, 401);
+  const auto reloaded =
+      admin.Post("/admin/reload", {{"Authorization", "Bearer t"}}, "", "text/plain");
+  ASSERT_TRUE(reloaded);
+  EXPECT_EQ(reloaded->status, 200) << reloaded->body;
+  EXPECT_EQ(server.terminate(), 0);
+}
+
 }  // namespace
 }  // namespace b2b
