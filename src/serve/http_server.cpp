@@ -434,8 +434,21 @@ void HttpServer::run(int threads) {
 void HttpServer::drain() { impl_->draining = true; }
 
 void HttpServer::stop() {
-  if (impl_->stopping.exchange(true)) return;
-  net::post(impl_->acceptor.get_executor(), [impl = impl_] {
+  // Its own hold on the loop's state: once the last handler has run, run() returns on another
+  // thread and this server may be destroyed while this function is still letting go of the
+  // connections it told (their strands live in the loop's io_context).
+  const std::shared_ptr<Impl> impl = impl_;
+  if (impl->stopping.exchange(true)) return;
+  // The connections first, the listening socket last: until it closes, run() cannot return.
+  std::vector<std::shared_ptr<Session>> live;
+  {
+    std::lock_guard<std::mutex> lock(impl->mutex);
+    for (auto& [raw, weak] : impl->sessions)
+      if (auto s = weak.lock()) live.push_back(std::move(s));
+  }
+  for (auto& s : live) net::post(s->executor(), [s] { s->on_stop(); });
+  live.clear();
+  net::post(impl->acceptor.get_executor(), [impl] {
     // The connections the kernel has completed but the loop not yet taken: their clients have
     // connected and may have sent a request, which closing the socket would reset. Taken now
     // (each answered once, then closed), then the socket closes.
@@ -450,13 +463,6 @@ void HttpServer::stop() {
     impl->acceptor.close(ignored);
     impl->retry.cancel();
   });
-  std::vector<std::shared_ptr<Session>> live;
-  {
-    std::lock_guard<std::mutex> lock(impl_->mutex);
-    for (auto& [raw, weak] : impl_->sessions)
-      if (auto s = weak.lock()) live.push_back(std::move(s));
-  }
-  for (auto& s : live) net::post(s->executor(), [s] { s->on_stop(); });
 }
 
 size_t HttpServer::open_connections() const { return impl_->open.load(); }

@@ -692,8 +692,9 @@ void PredictionServer::listen() {
 
 void PredictionServer::stop() {
   impl_->stopping = true;
-  impl_->http.stop();
   if (impl_->admin) impl_->admin->stop();
+  // Last: once it has stopped, listen() may return and this server end.
+  impl_->http.stop();
 }
 
 void PredictionServer::drain_then_stop(double seconds) {
