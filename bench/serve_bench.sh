@@ -42,19 +42,8 @@ printf "%-12s %12s %10s %10s %8s\n" "connections" "requests/s" "p50 ms" "p99 ms"
 for connections in 1 8 64; do
   wrk -t1 -c"$connections" -d"${seconds}s" --latency -s "$work/requests.lua" \
     "http://127.0.0.1:$port" >"$work/wrk.txt"
-  /usr/bin/python3 - "$connections" "$work/wrk.txt" <<'PY'
-import re, sys
-text = open(sys.argv[2]).read()
-def ms(label):
-    m = re.search(rf"^\s*{label}%\s+([\d.]+)(us|ms|s)\s*$", text, re.M)
-    value, unit = float(m.group(1)), m.group(2)
-    return value / 1000 if unit == "us" else value * 1000 if unit == "s" else value
-rate = float(re.search(r"Requests/sec:\s+([\d.]+)", text).group(1))
-errors = sum(int(n) for n in re.findall(r"(?:connect|read|write|timeout) (\d+)", text))
-m = re.search(r"Non-2xx or 3xx responses: (\d+)", text)
-errors += int(m.group(1)) if m else 0
-print(f"{sys.argv[1]:<12} {rate:12.0f} {ms('50'):10.2f} {ms('99'):10.2f} {errors:8d}")
-PY
+  /usr/bin/python3 bench/wrk_summary.py "$work/wrk.txt" |
+    awk -v c="$connections" '{printf "%-12s %12.0f %10.2f %10.2f %8d\n", c, $1, $2, $3, $4}'
 done
 kill -TERM "$server"
 wait "$server" || true

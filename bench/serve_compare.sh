@@ -58,19 +58,8 @@ for which in before now; do
   for connections in 64 1000; do
     taskset -c "$last_core" wrk -t1 -c"$connections" -d"${seconds}s" --latency \
       -s "$work/requests.lua" "http://127.0.0.1:$port" >"$work/wrk.txt"
-    /usr/bin/python3 - "$which" "$connections" "$work/wrk.txt" >>"$work/rows.txt" <<'PY'
-import re, sys
-text = open(sys.argv[3]).read()
-def ms(label):
-    m = re.search(rf"^\s*{label}%\s+([\d.]+)(us|ms|s)\s*$", text, re.M)
-    value, unit = float(m.group(1)), m.group(2)
-    return value / 1000 if unit == "us" else value * 1000 if unit == "s" else value
-rate = float(re.search(r"Requests/sec:\s+([\d.]+)", text).group(1))
-errors = sum(int(n) for n in re.findall(r"(?:connect|read|write|timeout) (\d+)", text))
-m = re.search(r"Non-2xx or 3xx responses: (\d+)", text)
-errors += int(m.group(1)) if m else 0
-print(sys.argv[1], sys.argv[2], rate, ms("50"), ms("99"), errors)
-PY
+    echo "$which $connections $(/usr/bin/python3 bench/wrk_summary.py "$work/wrk.txt")" \
+      >>"$work/rows.txt"
     tail -1 "$work/rows.txt" | awk '{printf "%-26s %12s %12.0f %10.2f %10.2f %8d\n", ($1=="now"?"event loop":"thread per connection"), $2, $3, $4, $5, $6}'
   done
   /usr/bin/python3 bench/serve_idle.py "$port" "$server" 10000 >"$work/idle-$which.json" || echo '{}' >"$work/idle-$which.json"

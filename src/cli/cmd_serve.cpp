@@ -55,13 +55,7 @@ class ShutdownOnSignal {
         if (done_) return;  // the server has ended without a signal
         if (signal != SIGHUP) break;
         std::fprintf(stderr, "serve: %s, reloading\n", strsignal(signal));
-        for (const auto& r : server.reload()) {
-          if (r.ok) {
-            note("serve: " + r.message);
-          } else {
-            warn("serve: " + r.message);
-          }
-        }
+        server.reload();  // each model's result logged by the server
       }
       if (drain_seconds > 0) {
         std::fprintf(stderr, "serve: %s, draining for %g s, then stopping\n", strsignal(signal),

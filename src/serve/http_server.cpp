@@ -9,6 +9,7 @@
 #include <limits>
 #include <map>
 #include <mutex>
+#include <nlohmann/json.hpp>
 #include <thread>
 
 #include "util/error.h"
@@ -24,25 +25,11 @@ using boost::system::error_code;
 
 namespace {
 
-bool same_letters(const std::string& a, const std::string& b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i)
-    if (std::tolower(static_cast<unsigned char>(a[i])) !=
-        std::tolower(static_cast<unsigned char>(b[i])))
-      return false;
-  return true;
-}
-
-// {"error": message}, for the core's own answers (their messages are plain ASCII).
+// {"error": message}, for the core's own answers.
 HttpResponse error_response(int status, const std::string& message) {
-  std::string escaped;
-  for (char c : message) {
-    if (c == '"' || c == '\\') escaped += '\\';
-    if (static_cast<unsigned char>(c) >= 0x20) escaped += c;
-  }
   HttpResponse r;
   r.status = status;
-  r.body = "{\"error\":\"" + escaped + "\"}";
+  r.body = nlohmann::json{{"error", message}}.dump();
   return r;
 }
 
@@ -72,7 +59,7 @@ class Session;
 
 std::string HttpRequest::header(const std::string& name) const {
   for (const auto& [key, value] : headers)
-    if (same_letters(key, name)) return value;
+    if (beast::iequals(key, name)) return value;
   return "";
 }
 
@@ -152,14 +139,12 @@ class Session : public std::enable_shared_from_this<Session> {
   // deadline: the client may be about to send it), answered with `Connection: close`.
   void on_stop() {
     closing_ = true;
-    if (state_ == State::kIdle) stream_.close();
+    if (between_requests_) stream_.close();
   }
 
  private:
-  enum class State { kIdle, kHead, kBody, kBusy, kWriting };
-
   void read_head() {
-    state_ = State::kHead;
+    between_requests_ = false;
     parser_.emplace();
     parser_->header_limit(static_cast<uint32_t>(server_->limits.max_head_bytes));
     // No limit while the head is read (Beast would refuse a long Content-Length before the
@@ -173,7 +158,7 @@ class Session : public std::enable_shared_from_this<Session> {
   // Kept alive with nothing buffered: waits up to the idle limit for the next request's first
   // bytes, then gives its head the head deadline.
   void wait_for_request() {
-    state_ = State::kIdle;
+    between_requests_ = true;
     stream_.expires_after(server_->limits.idle_limit);
     stream_.async_read_some(buffer_.prepare(4096),
                             [self = shared_from_this()](error_code ec, size_t n) {
@@ -225,9 +210,8 @@ class Session : public std::enable_shared_from_this<Session> {
     }
     parser_->body_limit(server_->limits.max_body_bytes);
     if (parser_->is_done()) return dispatch();
-    state_ = State::kBody;
     stream_.expires_after(server_->limits.body_deadline);
-    if (version_ >= 11 && same_letters(request_.header("Expect"), "100-continue")) {
+    if (version_ >= 11 && beast::iequals(request_.header("Expect"), "100-continue")) {
       static const std::string kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
       net::async_write(stream_, net::buffer(kContinue),
                        [self = shared_from_this()](error_code ec, size_t) {
@@ -254,7 +238,6 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   void dispatch() {
-    state_ = State::kBusy;
     request_.body = std::move(parser_->get().body());
     parser_.reset();
     if (!counted_) {
@@ -288,7 +271,6 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   void write(HttpResponse r, bool close) {
-    state_ = State::kWriting;
     close = close || closing_ || !keep_alive_ || server_->draining || server_->stopping;
     response_ = {};
     response_.version(version_);
@@ -330,7 +312,7 @@ class Session : public std::enable_shared_from_this<Session> {
   // closes too or a second passes: closing with unread bytes would reset the connection and
   // could destroy the answer before the client read it (a refused head, a body not read).
   void linger() {
-    state_ = State::kIdle;
+    between_requests_ = true;
     error_code ignored;
     stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
     stream_.expires_after(std::chrono::seconds(1));
@@ -348,7 +330,7 @@ class Session : public std::enable_shared_from_this<Session> {
   beast::flat_buffer buffer_;
   std::shared_ptr<HttpServer::Impl> server_;
   std::optional<http::request_parser<http::string_body>> parser_;
-  State state_ = State::kHead;
+  bool between_requests_ = false;  // kept alive, waiting for a request's first byte
   HttpRequest request_;
   std::string path_;  // the request's, for `answered`
   http::response<http::string_body> response_;

@@ -2,8 +2,6 @@
 
 #include <functional>
 
-#include "util/utf8.h"
-
 namespace b2b {
 
 namespace {
@@ -61,14 +59,7 @@ std::vector<std::string> read_input(const Json& input, size_t index) {
 
 InferRequest parse_infer_request(const std::string& body, const TaskSpec& task,
                                  const RequestLimits& limits) {
-  if (!is_valid_utf8(body)) throw RequestError(400, "the body is not valid UTF-8");
-  Json json;
-  try {
-    json = Json::parse(body);
-  } catch (const Json::exception& e) {
-    throw RequestError(400, std::string("invalid JSON: ") + e.what());
-  }
-  if (!json.is_object()) throw RequestError(400, "the body must be a JSON object");
+  const Json json = parse_json_object(body);
   InferRequest request;
   if (json.contains("id")) {
     if (!json["id"].is_string()) throw RequestError(400, "\"id\" must be a string");
@@ -107,22 +98,13 @@ InferRequest parse_infer_request(const std::string& body, const TaskSpec& task,
   }
   const size_t n = columns[0].size();
   if (n == 0) throw RequestError(400, "no texts in the inputs");
-  if (n > limits.max_texts) {
-    throw RequestError(413, std::to_string(n) + " texts in one request; at most " +
-                                std::to_string(limits.max_texts) + " (see --max-texts)");
-  }
   for (size_t i = 0; i < n; ++i) {
     Example e;
     e.text_a = std::move(columns[0][i]);
     if (columns.size() == 2) e.text_b = std::move(columns[1][i]);
-    const size_t bytes = std::max(e.text_a.size(), e.text_b.size());
-    if (bytes > limits.max_text_bytes) {
-      throw RequestError(413, "text " + std::to_string(i) + " has " + std::to_string(bytes) +
-                                  " bytes; at most " + std::to_string(limits.max_text_bytes) +
-                                  " (see --max-text-bytes)");
-    }
     request.examples.push_back(std::move(e));
   }
+  check_request_limits(request.examples, limits);
   if (json.contains("outputs")) {
     if (!json["outputs"].is_array()) throw RequestError(400, "\"outputs\" must be a list");
     for (size_t i = 0; i < json["outputs"].size(); ++i) {

@@ -126,8 +126,7 @@ bool is_json_content_type(std::string type) {
 
 }  // namespace
 
-PredictRequest parse_predict_request(const std::string& body, const TaskSpec& task,
-                                     const RequestLimits& limits) {
+Json parse_json_object(const std::string& body) {
   if (!is_valid_utf8(body)) throw RequestError(400, "the body is not valid UTF-8");
   Json json;
   try {
@@ -136,26 +135,34 @@ PredictRequest parse_predict_request(const std::string& body, const TaskSpec& ta
     throw RequestError(400, std::string("invalid JSON: ") + e.what());
   }
   if (!json.is_object()) throw RequestError(400, "the body must be a JSON object");
-  PredictRequest request;
-  if (task.is_pair()) {
-    parse_pairs(json, request);
-  } else {
-    parse_single(json, request);
-  }
-  if (request.examples.size() > limits.max_texts) {
-    throw RequestError(413, std::to_string(request.examples.size()) +
-                                " texts in one request; at most " +
+  return json;
+}
+
+void check_request_limits(const std::vector<Example>& examples, const RequestLimits& limits) {
+  if (examples.size() > limits.max_texts) {
+    throw RequestError(413, std::to_string(examples.size()) + " texts in one request; at most " +
                                 std::to_string(limits.max_texts) + " (see --max-texts)");
   }
-  for (size_t i = 0; i < request.examples.size(); ++i) {
-    const Example& e = request.examples[i];
-    const size_t bytes = std::max(e.text_a.size(), e.text_b.size());
+  for (size_t i = 0; i < examples.size(); ++i) {
+    const size_t bytes = std::max(examples[i].text_a.size(), examples[i].text_b.size());
     if (bytes > limits.max_text_bytes) {
       throw RequestError(413, "text " + std::to_string(i) + " has " + std::to_string(bytes) +
                                   " bytes; at most " + std::to_string(limits.max_text_bytes) +
                                   " (see --max-text-bytes)");
     }
   }
+}
+
+PredictRequest parse_predict_request(const std::string& body, const TaskSpec& task,
+                                     const RequestLimits& limits) {
+  const Json json = parse_json_object(body);
+  PredictRequest request;
+  if (task.is_pair()) {
+    parse_pairs(json, request);
+  } else {
+    parse_single(json, request);
+  }
+  check_request_limits(request.examples, limits);
   return request;
 }
 
@@ -293,6 +300,21 @@ struct PredictionServer::Impl {
   // Loads `dir`, checks it with one forward pass, and builds its slot; throws Error.
   std::shared_ptr<ModelSlot> make_slot(const std::string& name, const std::string& dir);
   PredictionServer::Reloaded reload_one(ServedModel& served);
+  // Every model, or the one named, one reload at a time; each result logged (and returned).
+  std::vector<PredictionServer::Reloaded> reload(const std::string& name) {
+    std::lock_guard<std::mutex> lock(reloading);
+    std::vector<PredictionServer::Reloaded> results;
+    for (auto& m : models) {
+      if (!name.empty() && m.name != name) continue;
+      results.push_back(reload_one(m));
+      if (results.back().ok) {
+        note("serve: " + results.back().message);
+      } else {
+        warn("serve: " + results.back().message);
+      }
+    }
+    return results;
+  }
   const ServedModel* find(const std::string& name) const {
     for (const auto& m : models)
       if (m.name == name) return &m;
@@ -302,6 +324,15 @@ struct PredictionServer::Impl {
   void handle(HttpRequest request, const HttpServer::Respond& respond);
   // The metrics address's routes: GET /metrics, POST /admin/reload, GET /health/live.
   void handle_admin(HttpRequest request, const HttpServer::Respond& respond);
+  // What a prediction route hands the batcher: the encoded examples, and how to answer from
+  // their logits (with the model that computed them).
+  struct Computation {
+    std::vector<EncodedExample> encoded;
+    std::function<Json(const StudentClassifier&, const std::vector<float>&)> answer;
+  };
+  void compute(const ServedModel& served, const HttpRequest& request,
+               const HttpServer::Respond& respond,
+               const std::function<Computation(const StudentClassifier&)>& start);
   void predict(const ServedModel& served, const HttpRequest& request,
                const HttpServer::Respond& respond);
   void infer(const ServedModel& served, const HttpRequest& request,
@@ -390,6 +421,8 @@ PredictionServer::Reloaded PredictionServer::Impl::reload_one(ServedModel& serve
 }
 
 std::string PredictionServer::Impl::route_template(const std::string& path) const {
+  // Every answer passes here: the static routes (/predict above all) split nothing.
+  if (path.rfind("/models/", 0) != 0 && path.rfind("/v2/models/", 0) != 0) return path;
   const std::vector<std::string> parts = path_parts(path);
   if (parts.size() == 3 && parts[0] == "models" && parts[2] == "predict")
     return "/models/{name}/predict";
@@ -555,17 +588,37 @@ void PredictionServer::Impl::handle_admin(HttpRequest request, const HttpServer:
                std::string(options.admin_token.empty() ? "" : " and POST /admin/reload")));
 }
 
-void PredictionServer::Impl::predict(const ServedModel& served, const HttpRequest& req,
-                                     const HttpServer::Respond& respond) {
+// The prediction routes' common steps: 415 unless the body is JSON, a RequestError answered
+// with its status; `start` parses and encodes with the model's current slot, and the answer
+// comes from answer(logits) once the batcher has computed them (500 if the model failed).
+void PredictionServer::Impl::compute(
+    const ServedModel& served, const HttpRequest& req, const HttpServer::Respond& respond,
+    const std::function<Computation(const StudentClassifier&)>& start) {
   try {
     if (!is_json_content_type(req.header("Content-Type")))
       throw RequestError(415, status_text(415));
     std::shared_ptr<ModelSlot> slot = served.current();
-    const StudentClassifier& model = *slot->model;
+    Computation c = start(*slot->model);
+    slot->batcher.submit(std::move(c.encoded),
+                         [slot, answer = std::move(c.answer), respond](std::vector<float> logits,
+                                                                       std::exception_ptr error) {
+                           if (error)
+                             return respond(error_json(500, "internal error: the model failed"));
+                           respond(json_response(dump(answer(*slot->model, logits))));
+                         });
+  } catch (const RequestError& e) {
+    respond(error_json(e.status, e.what()));
+  }
+}
+
+void PredictionServer::Impl::predict(const ServedModel& served, const HttpRequest& req,
+                                     const HttpServer::Respond& respond) {
+  compute(served, req, respond, [&](const StudentClassifier& model) {
     auto request = std::make_shared<PredictRequest>(
         parse_predict_request(req.body, model.config().task, options.limits));
     const size_t n = request->examples.size();
-    std::vector<EncodedExample> encoded = model.encode(request->examples);
+    Computation c;
+    c.encoded = model.encode(request->examples);
     // A text without words is read as one unknown word (as in training): the answer says so.
     auto wordless = std::make_shared<std::vector<bool>>(n);
     for (size_t i = 0; i < n; ++i) {
@@ -574,52 +627,40 @@ void PredictionServer::Impl::predict(const ServedModel& served, const HttpReques
       };
       const Example& e = request->examples[i];
       (*wordless)[i] =
-          (lone_unknown(encoded[i].a) && !model.has_words(e.text_a)) ||
-          (model.is_pair() && lone_unknown(encoded[i].b) && !model.has_words(e.text_b));
+          (lone_unknown(c.encoded[i].a) && !model.has_words(e.text_a)) ||
+          (model.is_pair() && lone_unknown(c.encoded[i].b) && !model.has_words(e.text_b));
     }
-    slot->batcher.submit(
-        std::move(encoded),
-        [slot, request, wordless, respond](std::vector<float> logits, std::exception_ptr error) {
-          if (error) return respond(error_json(500, "internal error: the model failed"));
-          const size_t k = static_cast<size_t>(slot->model->num_labels());
-          auto prediction = [&](size_t i) {
-            Json row = prediction_json(*slot->model, logits.data() + i * k);
-            if ((*wordless)[i]) row["warning"] = "no words in the text: read as one unknown word";
-            return row;
-          };
-          Json answer;
-          if (request->list) {
-            answer["predictions"] = Json::array();
-            for (size_t i = 0; i < request->examples.size(); ++i)
-              answer["predictions"].push_back(prediction(i));
-          } else {
-            answer = prediction(0);
-          }
-          respond(json_response(dump(answer)));
-        });
-  } catch (const RequestError& e) {
-    respond(error_json(e.status, e.what()));
-  }
+    c.answer = [request, wordless](const StudentClassifier& model,
+                                   const std::vector<float>& logits) {
+      const size_t k = static_cast<size_t>(model.num_labels());
+      auto prediction = [&](size_t i) {
+        Json row = prediction_json(model, logits.data() + i * k);
+        if ((*wordless)[i]) row["warning"] = "no words in the text: read as one unknown word";
+        return row;
+      };
+      if (!request->list) return prediction(0);
+      Json answer = {{"predictions", Json::array()}};
+      for (size_t i = 0; i < request->examples.size(); ++i)
+        answer["predictions"].push_back(prediction(i));
+      return answer;
+    };
+    return c;
+  });
 }
 
 void PredictionServer::Impl::infer(const ServedModel& served, const HttpRequest& req,
                                    const HttpServer::Respond& respond) {
-  try {
-    if (!is_json_content_type(req.header("Content-Type")))
-      throw RequestError(415, status_text(415));
-    std::shared_ptr<ModelSlot> slot = served.current();
+  compute(served, req, respond, [&](const StudentClassifier& model) {
     auto request = std::make_shared<InferRequest>(
-        parse_infer_request(req.body, slot->model->config().task, options.limits));
-    std::vector<EncodedExample> encoded = slot->model->encode(request->examples);
-    slot->batcher.submit(
-        std::move(encoded), [slot, request, respond, name = served.name](std::vector<float> logits,
-                                                                         std::exception_ptr error) {
-          if (error) return respond(error_json(500, "internal error: the model failed"));
-          respond(json_response(dump(infer_answer(name, *slot->model, *request, logits))));
-        });
-  } catch (const RequestError& e) {
-    respond(error_json(e.status, e.what()));
-  }
+        parse_infer_request(req.body, model.config().task, options.limits));
+    Computation c;
+    c.encoded = model.encode(request->examples);
+    c.answer = [request, name = served.name](const StudentClassifier& m,
+                                             const std::vector<float>& logits) {
+      return infer_answer(name, m, *request, logits);
+    };
+    return c;
+  });
 }
 
 // POST /admin/reload[?model=NAME], with "Authorization: Bearer TOKEN": the reload runs on a
@@ -639,18 +680,10 @@ void PredictionServer::Impl::admin_reload(const HttpRequest& request,
   if (!name.empty() && !find(name))
     return respond(error_json(404, "no model named \"" + name + "\""));
   std::thread([this, name, respond] {
-    std::lock_guard<std::mutex> lock(reloading);
     Json lines = Json::array();
     bool all_ok = true;
-    for (auto& m : models) {
-      if (!name.empty() && m.name != name) continue;
-      const Reloaded r = reload_one(m);
+    for (const Reloaded& r : reload(name)) {
       all_ok = all_ok && r.ok;
-      if (r.ok) {
-        note("serve: " + r.message);
-      } else {
-        warn("serve: " + r.message);
-      }
       lines.push_back(r.message);
     }
     respond(json_response(dump({{"reloaded", all_ok}, {"models", lines}}), all_ok ? 200 : 422));
@@ -705,11 +738,7 @@ void PredictionServer::drain_then_stop(double seconds) {
 }
 
 std::vector<PredictionServer::Reloaded> PredictionServer::reload(const std::string& name) {
-  std::lock_guard<std::mutex> lock(impl_->reloading);
-  std::vector<Reloaded> lines;
-  for (auto& m : impl_->models)
-    if (name.empty() || m.name == name) lines.push_back(impl_->reload_one(m));
-  return lines;
+  return impl_->reload(name);
 }
 
 std::string PredictionServer::stats() const {

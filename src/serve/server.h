@@ -62,6 +62,12 @@ struct PredictRequest {
 PredictRequest parse_predict_request(const std::string& body, const TaskSpec& task,
                                      const RequestLimits& limits = {});
 
+// What every JSON route's body must be (/predict's, /v2/.../infer's): valid UTF-8 holding a JSON
+// object; RequestError 400 otherwise.
+nlohmann::json parse_json_object(const std::string& body);
+// RequestError 413 for more texts than limits.max_texts, or a text over limits.max_text_bytes.
+void check_request_limits(const std::vector<Example>& examples, const RequestLimits& limits);
+
 // A model to serve: its name (in /models/NAME/predict, /v2/models/NAME/...) and directory.
 struct ModelSpec {
   std::string name, dir;
@@ -89,7 +95,8 @@ class PredictionServer {
   // Loads every model (or the one named) again from its directory, checks it whole and runs
   // one forward pass, then switches to it at once: requests already taken finish on the old
   // one. A model that fails to load keeps serving the old one. One line per model says what
-  // happened (and counts in bert2bilstm_model_reloads_total). One reload at a time.
+  // happened: logged, returned, and counted in bert2bilstm_model_reloads_total. One reload at
+  // a time.
   struct Reloaded {
     bool ok = false;      // switched to the new model
     std::string message;  // one line: which model, what happened
