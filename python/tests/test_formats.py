@@ -125,3 +125,73 @@ def test_the_format_is_the_flags_not_the_file_names(tmp_path):
     assert not (tmp_path / "b").exists()
     unknown = program("student", "train", "--format", "xml", "--out", tmp_path / "c", *common)
     assert unknown.returncode != 0 and "xml" in unknown.stderr
+
+
+def tricky_rows(n):
+    """SST-2 training rows, every seventh with a CRLF line break for its first space and a
+    quote and a comma added: what a CSV field may hold and a TSV line may not."""
+    return [(s.replace(" ", "\r\n", 1) + ' , "q"' if i % 7 == 0 else s, y)
+            for i, (s, y) in enumerate(sst2_rows("train", n))]
+
+
+def test_split_keeps_each_format_and_its_records(tmp_path):
+    rows = tricky_rows(300)
+    write_all(tmp_path, "all", rows)
+    for fmt in ("csv", "jsonl"):
+        result = program("split", "--task", "sst2", "--format", fmt, "--input", tmp_path / f"all.{fmt}",
+                         "--out", tmp_path / fmt, "--seed", "1")
+        assert result.returncode == 0, result.stderr
+    parts = {}
+    for part in ("train", "dev", "test"):
+        with open(tmp_path / f"csv/{part}.csv", encoding="utf-8", newline="") as f:
+            records = list(csv.reader(f))
+        assert records[0] == ["sentence", "label"]
+        from_csv = [(s.replace("\r\n", "\n"), y) for s, y in records[1:]]
+        with open(tmp_path / f"jsonl/{part}.jsonl", encoding="utf-8") as f:
+            objects = [json.loads(line) for line in f]
+        assert all(set(o) == {"label", "sentence", "id"} for o in objects)  # records unchanged
+        from_jsonl = [(o["sentence"].replace("\r\n", "\n"), str(o["label"])) for o in objects]
+        assert from_csv == from_jsonl  # the same rows to the same part, in the same order
+        parts[part] = from_csv
+    assert [len(parts[p]) for p in ("train", "dev", "test")] == [240, 30, 30]
+    everything = [r for p in parts.values() for r in p]
+    assert sorted(everything) == sorted((s.replace("\r\n", "\n"), y) for s, y in rows)
+    assert any("\n" in s for s, _ in parts["train"] + parts["dev"] + parts["test"])
+
+
+def test_distill_augment_and_finetune_read_csv_and_jsonl_as_the_tsv(tmp_path):
+    # The same 300 training rows and dev as TSV (line breaks as spaces: a TSV line cannot hold
+    # one), CSV and JSON Lines: the same transfer set, labels, student and fine-tuned teacher.
+    train, dev = tricky_rows(300), sst2_rows("dev", 100)
+    for fmt in ("tsv", "csv", "jsonl"):
+        (tmp_path / fmt).mkdir()
+    write_all(tmp_path / "csv", "train", train)
+    write_all(tmp_path / "jsonl", "train", train)
+    write_all(tmp_path / "tsv", "train", [(" ".join(s.split("\r\n")), y) for s, y in train])
+    for fmt in ("tsv", "csv", "jsonl"):
+        write_all(tmp_path / fmt, "dev", dev)
+    teacher = shared("fixtures/bert/tiny-sst2-f32")
+    conllu = shared("data/pos/UD_English-EWT/en_ewt-ud-dev.conllu")
+    for fmt in ("tsv", "csv", "jsonl"):
+        result = program("distill", "--task", "sst2", "--format", fmt, "--data", tmp_path / fmt,
+                         "--teacher", teacher, "--conllu", conllu, "--epochs", "1", "--hidden", "8",
+                         "--fc", "8", "--threads", "1", "--no-baseline", "--out", tmp_path / f"run-{fmt}")
+        assert result.returncode == 0, result.stderr
+        result = program("augment", "--task", "sst2", "--format", fmt, "--input",
+                         tmp_path / fmt / f"train.{fmt}", "--pos-model", tmp_path / "run-tsv/pos.model",
+                         "--threads", "1", "--output", tmp_path / f"augmented-{fmt}.tsv")
+        assert result.returncode == 0, result.stderr
+        result = program("teacher", "finetune", "--model", teacher, "--task", "sst2", "--format", fmt,
+                         "--train", tmp_path / fmt / f"train.{fmt}", "--dev", tmp_path / fmt / f"dev.{fmt}",
+                         "--lr", "1e-4", "--epochs", "1", "--threads", "1", "--out", tmp_path / f"teacher-{fmt}")
+        assert result.returncode == 0, result.stderr
+    assert (tmp_path / "run-csv/data/train.tsv").exists()  # the first stage's TSV rewrite
+    assert not (tmp_path / "run-tsv/data").exists()
+    def logits(path):  # the transfer set's labels and logits (a jsonl text keeps "\r\n" as two spaces)
+        return [line.split("\t")[1:] for line in path.read_text(encoding="utf-8").splitlines()]
+    for fmt in ("csv", "jsonl"):
+        assert logits(tmp_path / f"run-{fmt}/transfer.labeled.tsv") == logits(tmp_path / "run-tsv/transfer.labeled.tsv")
+        for made in ("run-{}/student/model.safetensors", "teacher-{}/model.safetensors"):
+            assert (tmp_path / made.format(fmt)).read_bytes() == (tmp_path / made.format("tsv")).read_bytes(), made
+    assert (tmp_path / "augmented-csv.tsv").read_bytes() == (tmp_path / "augmented-tsv.tsv").read_bytes()
+    assert len((tmp_path / "augmented-jsonl.tsv").read_text(encoding="utf-8").splitlines()) > 300

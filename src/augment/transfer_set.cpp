@@ -69,6 +69,7 @@ AugmentSummary augment_file(const PosTagger& tagger, TaskSpec task, const std::s
   }
   ReadOptions read_options;
   read_options.discover_labels = true;
+  read_options.format = options.input_format;
   const Dataset data = read_dataset(input, task, read_options);
   const size_t n = data.examples.size();
   AugmentSummary summary;

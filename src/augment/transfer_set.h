@@ -5,6 +5,7 @@
 
 #include "augment/augmenter.h"
 #include "data/task.h"
+#include "io/records.h"
 #include "pos/tagger.h"
 
 namespace b2b {
@@ -12,6 +13,7 @@ namespace b2b {
 struct AugmentRunOptions {
   AugmentOptions augment;
   int threads = 1;
+  FileFormat input_format = FileFormat::kTsv;  // how the input is written (the output is TSV)
 };
 
 struct AugmentSummary {

@@ -21,7 +21,8 @@ void run(Flags f) {
   f.options.n_iter = f.n_iter >= 0 ? f.n_iter : default_n_iter(task);
   const PosTagger tagger = PosTagger::load(f.pos_model);
   AugmentRunOptions run_options{
-      f.options, f.threads > 0 ? f.threads : static_cast<int>(std::thread::hardware_concurrency())};
+      f.options, f.threads > 0 ? f.threads : static_cast<int>(std::thread::hardware_concurrency()),
+      f.task.file_format()};
   const AugmentSummary s = augment_file(tagger, task, f.input, f.output, run_options);
   std::fprintf(stderr,
                "augment: %zu originals + %zu augmented rows (n_iter %d) -> %s; tagging %.1f s "
@@ -39,7 +40,9 @@ void add_augment_command(CLI::App& app) {
   auto* cmd = app.add_subcommand(
       "augment", "Build the transfer set: originals, then masked/POS-replaced/n-gram samples");
   add_task_flags(cmd, flags->task);
-  cmd->add_option("--input", flags->input, "the task's training file")->required();
+  add_format_flag(cmd, flags->task);
+  cmd->add_option("--input", flags->input, "the task's training file (as --format says)")
+      ->required();
   cmd->add_option("--output", flags->output, "transfer set to write (text columns and label)")
       ->required();
   cmd->add_option("--pos-model", flags->pos_model, "POS model from 'pos train'")->required();

@@ -21,6 +21,7 @@ struct Flags {
 void run(Flags f, const std::string& command) {
   set_threads(f.threads);
   f.spec.task = f.task.parse();
+  f.spec.data_format = f.task.file_format();
   f.spec.threads =
       f.threads > 0 ? f.threads : static_cast<int>(std::thread::hardware_concurrency());
   f.spec.augment.n_iter = f.n_iter;
@@ -50,7 +51,12 @@ void add_distill_command(CLI::App& app, const std::string& command_line) {
   auto* cmd = app.add_subcommand("distill",
                                  "augment -> teacher label -> student train -> report, resumable");
   add_task_flags(cmd, flags->task);
-  cmd->add_option("--data", s.data_dir, "directory with train.tsv and dev.tsv")->required();
+  add_format_flag(cmd, flags->task);
+  cmd->add_option("--data", s.data_dir,
+                  "directory with train.tsv and dev.tsv (and test.tsv, if any), named as "
+                  "--format says: train.csv, dev.csv with csv; train.jsonl, dev.jsonl with jsonl "
+                  "(rewritten as TSV in OUT/data by the first stage)")
+      ->required();
   cmd->add_option("--teacher", s.teacher_dir, "fine-tuned Hugging Face BERT classifier")
       ->required();
   cmd->add_option("--out", s.out_dir, "directory for every artifact")->required();
@@ -60,8 +66,8 @@ void add_distill_command(CLI::App& app, const std::string& command_line) {
                   "take the POS model and labeled transfer set of this distill directory "
                   "(stages whose settings differ here rerun)");
   cmd->add_option("--from", s.from,
-                  "redo from this stage on: pos, gold, augment, label, unlabeled, join, student, "
-                  "baseline, report");
+                  "redo from this stage on: data, pos, gold, augment, label, unlabeled, join, "
+                  "student, baseline, report");
   cmd->add_option("--stop-after", s.stop_after,
                   "stop once this stage is done (e.g. label on a GPU host, train elsewhere)");
   cmd->add_flag(

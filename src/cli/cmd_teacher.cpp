@@ -62,6 +62,7 @@ void run_finetune(FinetuneFlags f) {
   if (f.init != "pretrained" && f.init != "random")
     throw Error("--init: expected pretrained or random");
   f.options.random_init = f.init == "random";
+  f.options.format = f.task.file_format();
   const FinetuneResult result =
       finetune_teacher(f.model, f.task.parse(), f.train, f.dev, f.out, f.options);
   for (const auto& run : result.runs) {
@@ -81,8 +82,9 @@ void add_finetune(CLI::App* teacher) {
   cmd->add_option("--model", flags->model, "Hugging Face BERT directory (pretrained or fine-tuned)")
       ->required();
   add_task_flags(cmd, flags->task);
-  cmd->add_option("--train", flags->train)->required();
-  cmd->add_option("--dev", flags->dev)->required();
+  add_format_flag(cmd, flags->task);
+  cmd->add_option("--train", flags->train, "labeled task file (as --format says)")->required();
+  cmd->add_option("--dev", flags->dev, "labeled task file (as --format says)")->required();
   cmd->add_option("--out", flags->out, "Hugging Face directory to write")->required();
   cmd->add_option("--lr", flags->lrs, "comma-separated learning rates")->capture_default_str();
   cmd->add_option("--epochs", o.epochs)->capture_default_str();

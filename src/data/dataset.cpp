@@ -204,4 +204,26 @@ Dataset read_dataset(const std::string& path, TaskSpec& task, const ReadOptions&
   return data;
 }
 
+size_t convert_task_file(const std::string& input, const TaskSpec& task, FileFormat format,
+                         const std::string& output) {
+  TaskSpec own = task;
+  ReadOptions options;
+  options.labels_required = false;  // a test file may have no labels
+  options.format = format;
+  const Dataset data = read_dataset(input, own, options);
+  std::vector<std::string> fields = {task.text_a};
+  if (task.is_pair()) fields.push_back(task.text_b);
+  if (!task.label_column.empty()) fields.push_back(task.label_column);
+  AtomicFile out(output);
+  out.stream() << join_record(fields, task.quoting) << '\n';
+  for (const Example& e : data.examples) {
+    fields = {e.text_a};
+    if (task.is_pair()) fields.push_back(e.text_b);
+    if (!task.label_column.empty()) fields.push_back(e.label >= 0 ? own.labels[e.label] : "");
+    out.stream() << join_record(fields, task.quoting) << '\n';
+  }
+  out.commit();
+  return data.examples.size();
+}
+
 }  // namespace b2b

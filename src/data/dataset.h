@@ -39,6 +39,15 @@ struct ReadOptions {
 // missing columns, wrong field counts, invalid UTF-8, unknown labels, no rows.
 Dataset read_dataset(const std::string& path, TaskSpec& task, const ReadOptions& options = {});
 
+// `input`, written as `format` says, rewritten at `output` (atomically) as a TSV task file in
+// the task's quoting: a header of the task's columns (text_a, text_b for a pair task, the label
+// column) and each row's texts and label (empty where it has none). A line break inside a text
+// (and, with no quoting, a TAB) becomes a space: both tokenizers read them as the same
+// whitespace. For pipelines whose own stages read TSV (distill --format). Throws as
+// read_dataset does. Returns the rows written.
+size_t convert_task_file(const std::string& input, const TaskSpec& task, FileFormat format,
+                         const std::string& output);
+
 // The same file read a row at a time, for files too large to hold (a transfer set of a million
 // rows): the header checked on construction, each row's fields on next(). The task's label
 // list must be fixed already (no discovery); rows are returned whatever their label, which

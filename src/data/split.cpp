@@ -8,7 +8,7 @@
 #include <random>
 #include <sstream>
 
-#include "io/delimited.h"
+#include "io/records.h"
 #include "util/atomic_file.h"
 #include "util/error.h"
 #include "util/shuffle.h"
@@ -32,32 +32,28 @@ struct LabeledRecords {
 // More distinct labels than this, all numbers, are taken for a score column.
 constexpr size_t kMostNumericClasses = 20;
 
-LabeledRecords read_labeled_records(const std::string& input, const TaskSpec& task) {
+LabeledRecords read_labeled_records(const std::string& input, const TaskSpec& task,
+                                    FileFormat format) {
   std::istringstream in(read_text_file(input));
+  RecordReader reader(in, input, format, task.quoting);
   LabeledRecords out;
-  std::string line;
-  if (!read_line(in, out.header) || out.header.empty())
-    fail_file(input, "empty file (expected a header line)");
+  std::vector<std::string> fields;
+  if (!reader.header(fields)) fail_file(input, "empty file (expected a header line)");
+  out.header = reader.raw();
   if (task.label_column.empty())
     fail_file(input, "task " + task.describe() + " names no label column (add label=COLUMN)");
-  std::vector<std::string> fields;
-  split_record(out.header, task.quoting, fields);
   const auto label_it = std::find(fields.begin(), fields.end(), task.label_column);
   if (label_it == fields.end())
     fail_file(input, "header has no column '" + task.label_column + "'");
   const size_t label_index = label_it - fields.begin(), columns = fields.size();
-  size_t line_number = 1;
-  while (read_line(in, line)) {
-    ++line_number;
-    if (line.empty()) continue;
-    if (!is_valid_utf8(line)) fail_line(input, line_number, "invalid UTF-8");
-    if (!split_record(line, task.quoting, fields) || fields.size() != columns ||
-        fields[label_index].empty()) {
+  bool complete = true;
+  while (reader.next(fields, complete)) {
+    if (!complete || fields.size() != columns || fields[label_index].empty()) {
       ++out.skipped;
       continue;
     }
     out.by_label[fields[label_index]].push_back(out.records.size());
-    out.records.push_back(line);
+    out.records.push_back(reader.raw());
   }
   // A column of many distinct numbers is a score (SICK's relatedness_score), not a class:
   // stratifying by it would make each value a class of its own.
@@ -85,7 +81,7 @@ SplitCounts split_dataset(const std::string& input, const TaskSpec& task,
       options.dev_ratio + options.test_ratio >= 1) {
     throw Error("split: --dev-ratio and --test-ratio must be >= 0 and sum to less than 1");
   }
-  auto [header, records, by_label, skipped] = read_labeled_records(input, task);
+  auto [header, records, by_label, skipped] = read_labeled_records(input, task, options.format);
   SplitCounts counts;
   counts.skipped = skipped;
   if (records.empty()) fail_file(input, "no labeled rows to split");
@@ -105,8 +101,11 @@ SplitCounts split_dataset(const std::string& input, const TaskSpec& task,
   }
 
   std::filesystem::create_directories(out_dir);
-  AtomicFile train(out_dir + "/train.tsv"), dev(out_dir + "/dev.tsv"), test(out_dir + "/test.tsv");
-  for (AtomicFile* f : {&train, &dev, &test}) f->stream() << header << '\n';
+  const std::string ext = std::string(".") + file_format_name(options.format);
+  AtomicFile train(out_dir + "/train" + ext), dev(out_dir + "/dev" + ext),
+      test(out_dir + "/test" + ext);
+  if (!header.empty())  // a jsonl file has no header line
+    for (AtomicFile* f : {&train, &dev, &test}) f->stream() << header << '\n';
   for (size_t i = 0; i < records.size(); ++i) {
     AtomicFile& f = part[i] == Part::kTrain ? train : part[i] == Part::kDev ? dev : test;
     f.stream() << records[i] << '\n';
@@ -118,8 +117,9 @@ SplitCounts split_dataset(const std::string& input, const TaskSpec& task,
 }
 
 GoldSample sample_gold_rows(const std::string& input, const TaskSpec& task,
-                            const std::string& output, size_t rows, uint64_t seed) {
-  auto [header, records, by_label, skipped] = read_labeled_records(input, task);
+                            const std::string& output, size_t rows, uint64_t seed,
+                            FileFormat format) {
+  auto [header, records, by_label, skipped] = read_labeled_records(input, task, format);
   if (rows > records.size()) {
     fail_file(input, "--gold-size " + std::to_string(rows) + " is more than its " +
                          std::to_string(records.size()) + " labeled rows");
@@ -148,7 +148,7 @@ GoldSample sample_gold_rows(const std::string& input, const TaskSpec& task,
     sample.per_label[label] = quota[q++].second;
   }
   AtomicFile out(output);
-  out.stream() << header << '\n';
+  if (!header.empty()) out.stream() << header << '\n';
   for (size_t i = 0; i < records.size(); ++i) {
     if (keep[i]) out.stream() << records[i] << '\n';
   }

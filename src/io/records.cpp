@@ -58,6 +58,7 @@ bool RecordReader::header(std::vector<std::string>& names) {
     names = names_;
     pending_ = std::move(line);
     has_pending_ = true;
+    raw_.clear();
     return true;
   }
   if (!read(line)) return false;
@@ -70,6 +71,7 @@ bool RecordReader::header(std::vector<std::string>& names) {
   }
   if (!complete) fail_line(path_, line_, "unterminated quoted field in the header");
   names_ = names;
+  raw_ = std::move(line);
   return true;
 }
 
@@ -99,6 +101,7 @@ bool RecordReader::next(std::vector<std::string>& fields, bool& complete) {
     if (has_pending_) {
       has_pending_ = false;
       json_fields(pending_, fields);
+      raw_ = std::move(pending_);
       return true;
     }
     do {
@@ -106,6 +109,7 @@ bool RecordReader::next(std::vector<std::string>& fields, bool& complete) {
     } while (line.find_first_not_of(" \t") == std::string::npos);
     line_ = next_line_;
     json_fields(line, fields);
+    raw_ = std::move(line);
     return true;
   }
   // Blank lines between records are skipped, as the TSV readers always have.
@@ -115,6 +119,7 @@ bool RecordReader::next(std::vector<std::string>& fields, bool& complete) {
   line_ = next_line_;
   if (format_ == FileFormat::kTsv) {
     complete = split_record(line, quoting_, fields);
+    raw_ = std::move(line);
     return true;
   }
   // csv: a quoted field may hold line breaks, so a record may take several lines. Only a line
@@ -131,6 +136,7 @@ bool RecordReader::next(std::vector<std::string>& fields, bool& complete) {
         fail_line(path_, line_, "a quoted field runs over 1 MiB (an unterminated quote?)");
     } while (more.find('"') == std::string::npos);
   }
+  raw_ = std::move(line);
   return true;
 }
 

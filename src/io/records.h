@@ -40,6 +40,10 @@ class RecordReader {
   bool next(std::vector<std::string>& fields, bool& complete);
   // The line the record just read starts on (1 = the first line of the file).
   size_t line() const { return line_; }
+  // The text of the header or record just read, as the file has it (a csv record's lines
+  // joined by "\n", no line end at the end, no byte order mark): for tools that write the
+  // records they keep unchanged (split). A jsonl header is empty: its first object is a record.
+  const std::string& raw() const { return raw_; }
 
  private:
   bool read(std::string& line);
@@ -50,6 +54,7 @@ class RecordReader {
   Quoting quoting_;
   std::vector<std::string> names_;
   size_t line_ = 0, next_line_ = 0;
+  std::string raw_;
   std::string pending_;  // jsonl: the first object, read for the header
   bool has_pending_ = false;
 };

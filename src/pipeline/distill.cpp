@@ -28,8 +28,9 @@ namespace b2b {
 namespace fs = std::filesystem;
 
 const std::vector<std::string>& distill_stages() {
-  static const std::vector<std::string> stages = {
-      "pos", "gold", "augment", "label", "unlabeled", "join", "student", "baseline", "report"};
+  static const std::vector<std::string> stages = {"data",     "pos",       "gold", "augment",
+                                                  "label",    "unlabeled", "join", "student",
+                                                  "baseline", "report"};
   return stages;
 }
 
@@ -144,26 +145,29 @@ bool run_distill(DistillSpec spec) {
     throw Error("distill: give --pos-model or --conllu");
   // GLUE's layouts: MNLI has two dev sets (matched genres first: the one training watches),
   // every other task one dev.tsv. The report scores every model on each.
+  // The files' names end as --format says: train.csv, dev.csv with csv.
   const bool mnli = spec.task.name == "mnli";
-  const std::string train = spec.data_dir + "/train.tsv";
-  const std::vector<std::string> dev_sets =
-      mnli ? std::vector<std::string>{spec.data_dir + "/dev_matched.tsv",
-                                      spec.data_dir + "/dev_mismatched.tsv"}
-           : std::vector<std::string>{spec.data_dir + "/dev.tsv"};
-  const std::string& dev = dev_sets.front();
+  const std::string ext = std::string(".") + file_format_name(spec.data_format);
+  std::string train = spec.data_dir + "/train" + ext;
+  std::vector<std::string> dev_sets =
+      mnli ? std::vector<std::string>{spec.data_dir + "/dev_matched" + ext,
+                                      spec.data_dir + "/dev_mismatched" + ext}
+           : std::vector<std::string>{spec.data_dir + "/dev" + ext};
   for (const auto& f : {train, dev_sets.front(), dev_sets.back()}) {
     if (!fs::exists(f)) {
-      fail_file(f, mnli ? "no such file (--data must hold MNLI's train.tsv, dev_matched.tsv and "
-                          "dev_mismatched.tsv)"
-                        : "no such file (--data must hold train.tsv and dev.tsv)");
+      fail_file(f, mnli ? "no such file (--data must hold MNLI's train" + ext + ", dev_matched" +
+                              ext + " and dev_mismatched" + ext + ")"
+                        : "no such file (--data must hold train" + ext + " and dev" + ext + ")");
     }
   }
+  ReadOptions data_options;  // the task's files as the user wrote them
+  data_options.format = spec.data_format;
   // The task's label names, resolved once from the training file (a generic task without
   // labels= takes the sorted names it finds there) and handed unchanged to every stage. Each
   // stage used to find them again on its own data: the report stage, reading dev alone with a
   // task of no labels, stopped with "unknown label '1' (expected one of: )".
   if (spec.task.labels.empty()) {
-    ReadOptions options;
+    ReadOptions options = data_options;
     options.discover_labels = true;
     read_dataset(train, spec.task, options);
   }
@@ -183,14 +187,14 @@ bool run_distill(DistillSpec spec) {
   }
   if (spec.gold_size > 0) {
     TaskSpec task = spec.task;
-    const size_t labeled = read_dataset(train, task).examples.size();
+    const size_t labeled = read_dataset(train, task, data_options).examples.size();
     if (static_cast<size_t>(spec.gold_size) > labeled)
       fail_file(train, "--gold-size " + std::to_string(spec.gold_size) + " is more than its " +
                            std::to_string(labeled) + " labeled rows");
   }
   // What no unlabeled text may equal: every dev set, and test.tsv when the directory has one.
   std::vector<std::string> held_out = dev_sets;
-  if (fs::exists(spec.data_dir + "/test.tsv")) held_out.push_back(spec.data_dir + "/test.tsv");
+  if (fs::exists(spec.data_dir + "/test" + ext)) held_out.push_back(spec.data_dir + "/test" + ext);
   // The teacher, the students and their settings are checked now, not after the augmentation.
   validate_student_spec(spec.student);
   if (spec.label.batch == 0) throw Error("--label-batch must be positive");
@@ -237,6 +241,28 @@ bool run_distill(DistillSpec spec) {
     std::fprintf(stderr, "stopped after stage %s (--stop-after)\n", stage.c_str());
     return true;
   };
+
+  // CSV or JSON Lines task files are rewritten once as TSV task files in dir/data, which every
+  // later stage reads as it reads a TSV --data (the pipeline's own files are TSV).
+  if (spec.data_format != FileFormat::kTsv) {
+    std::vector<std::string> sources = {train}, converted;
+    sources.insert(sources.end(), held_out.begin(), held_out.end());
+    for (const auto& f : sources)
+      converted.push_back(dir + "/data/" + fs::path(f).stem().string() + ".tsv");
+    run_stage(true,
+              {"data", {{"format", file_format_name(spec.data_format)}}, sources, converted, [&] {
+                 fs::create_directories(dir + "/data");
+                 for (size_t i = 0; i < sources.size(); ++i)
+                   convert_task_file(sources[i], spec.task, spec.data_format, converted[i]);
+               }});
+    train = converted[0];
+    held_out.assign(converted.begin() + 1, converted.end());
+    dev_sets.assign(held_out.begin(), held_out.begin() + static_cast<long>(dev_sets.size()));
+  } else {
+    force("data");
+  }
+  if (stop("data")) return false;
+  const std::string& dev = dev_sets.front();
 
   const std::string pos_model = spec.conllu.empty() ? spec.pos_model : dir + "/pos.model";
   run_stage(!spec.conllu.empty() && has_gold,

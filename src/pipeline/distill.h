@@ -26,6 +26,9 @@ StudentRunSpec distilled_student_defaults();
 struct DistillSpec {
   TaskSpec task;
   std::string data_dir, teacher_dir, out_dir, pos_model, conllu;
+  // How data_dir's files are written, which also names them: train.tsv, dev.tsv (test.tsv)
+  // with tsv; train.csv ... with csv; train.jsonl ... with jsonl.
+  FileFormat data_format = FileFormat::kTsv;
   // Another distill directory whose POS model and transfer set (augmented and labeled) this
   // run takes over, so students of other seeds or settings share one labeled set.
   std::string transfer_from;

@@ -335,8 +335,11 @@ FinetuneResult finetune_teacher(const std::string& model_dir, TaskSpec task,
   }
   ReadOptions read_options;
   read_options.discover_labels = true;
+  read_options.format = o.format;
   const Dataset train = read_dataset(train_path, task, read_options);
-  Dataset dev = read_dataset(dev_path, task);
+  ReadOptions dev_options;
+  dev_options.format = o.format;
+  Dataset dev = read_dataset(dev_path, task, dev_options);
   if (task.num_labels() < 2) fail_file(train_path, "needs at least two distinct labels");
   RunInputs in{model_dir,      model_dir + "/vocab.txt",
                task,           {},

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "data/task.h"
+#include "io/records.h"
 #include "teacher/inference.h"
 
 namespace b2b {
@@ -24,6 +25,7 @@ struct FinetuneOptions {
   bool reinit_classifier = false;
   bool random_init =
       false;  // a config-only directory: initialize every weight as transformers does
+  FileFormat format = FileFormat::kTsv;  // how the train and dev files are written
 };
 
 struct LearningRateResult {

@@ -97,3 +97,32 @@ TEST(Records, TsvAsBeforeAndTheFormatsByName) {
 
 }  // namespace
 }  // namespace b2b
+
+namespace b2b {
+namespace {
+
+// raw(): the text split writes back unchanged, one record a call.
+TEST(Records, RawIsTheRecordAsWritten) {
+  std::istringstream csv("\xEF\xBB\xBFtext,label\r\n\"two\r\nlines, \"\"q\"\"\",0\r\nplain,1\r\n");
+  RecordReader reader(csv, "f", FileFormat::kCsv, Quoting::kNone);
+  std::vector<std::string> fields;
+  bool complete = false;
+  ASSERT_TRUE(reader.header(fields));
+  EXPECT_EQ(reader.raw(), "text,label");
+  ASSERT_TRUE(reader.next(fields, complete));
+  EXPECT_EQ(reader.raw(), "\"two\nlines, \"\"q\"\"\",0");
+  ASSERT_TRUE(reader.next(fields, complete));
+  EXPECT_EQ(reader.raw(), "plain,1");
+
+  std::istringstream jsonl("{\"text\": \"a\", \"label\": 1}\n\n{\"label\": 0}\n");
+  RecordReader json(jsonl, "f", FileFormat::kJsonl, Quoting::kNone);
+  ASSERT_TRUE(json.header(fields));
+  EXPECT_EQ(json.raw(), "");  // no header line: the first object is a record
+  ASSERT_TRUE(json.next(fields, complete));
+  EXPECT_EQ(json.raw(), "{\"text\": \"a\", \"label\": 1}");
+  ASSERT_TRUE(json.next(fields, complete));
+  EXPECT_EQ(json.raw(), "{\"label\": 0}");
+}
+
+}  // namespace
+}  // namespace b2b
