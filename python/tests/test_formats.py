@@ -187,6 +187,7 @@ def test_distill_augment_and_finetune_read_csv_and_jsonl_as_the_tsv(tmp_path):
         assert result.returncode == 0, result.stderr
     assert (tmp_path / "run-csv/data/train.tsv").exists()  # the first stage's TSV rewrite
     assert not (tmp_path / "run-tsv/data").exists()
+    assert f"csv files of {tmp_path / 'csv'}" in (tmp_path / "run-csv/report.md").read_text()
     def logits(path):  # the transfer set's labels and logits (a jsonl text keeps "\r\n" as two spaces)
         return [line.split("\t")[1:] for line in path.read_text(encoding="utf-8").splitlines()]
     for fmt in ("csv", "jsonl"):

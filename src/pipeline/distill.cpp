@@ -108,6 +108,10 @@ nlohmann::json training_data_record(const DistillSpec& spec, const std::string& 
                          {"teacher_precision", precision_name(effective_precision(spec.label))},
                          {"setting", spec.setting},
                          {"epoch_chosen_on", "dev"}};
+  if (spec.data_format != FileFormat::kTsv) {
+    data["data_dir"] = spec.data_dir;
+    data["data_format"] = file_format_name(spec.data_format);
+  }
   const size_t gold_rows = gold.empty() ? 0 : count_rows(gold);
   data["gold_rows"] = gold_rows;
   data["gold_size"] = spec.gold_size;

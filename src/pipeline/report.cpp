@@ -249,6 +249,10 @@ nlohmann::json write_report(const ReportInputs& in) {
   std::ostringstream md;
   md << "# Distillation report\n\nTask " << in.task.describe() << ", dev file " << in.dev_path
      << ", transfer set " << in.transfer_rows << " rows.\n\n";
+  if (!in.data.is_null() && in.data.contains("data_format"))
+    md << "The task's files are the " << in.data["data_format"].get<std::string>() << " files of "
+       << in.data["data_dir"].get<std::string>()
+       << ", rewritten as TSV by the data stage (the paths here are those copies).\n\n";
   if (!in.data.is_null() && !in.data.value("setting", "").empty())
     md << in.data.value("setting", "") << "\n\n";
   md << "| model | embeddings | dev accuracy | F1 | parameters | without embeddings | "
