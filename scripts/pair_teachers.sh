@@ -18,7 +18,7 @@ THREADS=${THREADS:-1}
 OUT=runs/pairs33
 ROWS=20000
 
-run() { printf '+'; printf ' %q' "$@"; echo; "$@"; }
+run() { { printf '+'; printf ' %q' "$@"; echo; } >&2; "$@"; }
 
 for task in ${TASKS:-sick quora}; do
   case $task in
