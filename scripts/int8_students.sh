@@ -10,7 +10,7 @@
 # THREADS per run (default 1); a killed run resumes: rerun the script.
 #
 #   scripts/int8_students.sh [BUILD_DIR]
-#   /usr/bin/python3 scripts/seed_stats.py runs/int8/fp32-s runs/int8/int8-s
+#   bert2bilstm report --runs runs/int8/fp32-s{1..5} runs/int8/int8-s{1..5}   # each run, and mean ± sd by labels
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=${1:-build}/bert2bilstm

@@ -11,7 +11,7 @@
 # does). Seeds 2 and 3 take seed 1's labels (--transfer-from). THREADS per run (default 1);
 # SEEDS (default "1 2 3"); a killed run resumes: rerun the script.
 #
-#   scripts/quora_gold.sh [BUILD_DIR]     # then scripts/seed_stats.py runs/quora-gold/s; test scores in sN/test.*.json
+#   scripts/quora_gold.sh [BUILD_DIR]     # then bert2bilstm report --runs runs/quora-gold/s{1,2,3}; test scores in sN/test.*.json
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=${1:-build}/bert2bilstm

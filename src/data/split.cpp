@@ -12,7 +12,6 @@
 #include "util/atomic_file.h"
 #include "util/error.h"
 #include "util/shuffle.h"
-#include "util/utf8.h"
 
 namespace b2b {
 
@@ -117,9 +116,8 @@ SplitCounts split_dataset(const std::string& input, const TaskSpec& task,
 }
 
 GoldSample sample_gold_rows(const std::string& input, const TaskSpec& task,
-                            const std::string& output, size_t rows, uint64_t seed,
-                            FileFormat format) {
-  auto [header, records, by_label, skipped] = read_labeled_records(input, task, format);
+                            const std::string& output, size_t rows, uint64_t seed) {
+  auto [header, records, by_label, skipped] = read_labeled_records(input, task, FileFormat::kTsv);
   if (rows > records.size()) {
     fail_file(input, "--gold-size " + std::to_string(rows) + " is more than its " +
                          std::to_string(records.size()) + " labeled rows");
@@ -148,7 +146,7 @@ GoldSample sample_gold_rows(const std::string& input, const TaskSpec& task,
     sample.per_label[label] = quota[q++].second;
   }
   AtomicFile out(output);
-  if (!header.empty()) out.stream() << header << '\n';
+  out.stream() << header << '\n';
   for (size_t i = 0; i < records.size(); ++i) {
     if (keep[i]) out.stream() << records[i] << '\n';
   }

@@ -33,10 +33,10 @@ struct GoldSample {
 
 // `distill --gold-size`: a label-stratified, seeded sample of `rows` labeled rows of `input`
 // (each label its share of `rows`, by largest remainder), written to `output` atomically with
-// the header and records unchanged (in `format`, the input's), in their original order. Throws
-// Error naming the file when `rows` exceeds the labeled rows.
+// the header and records unchanged, in their original order. `input` is a TSV task file (distill
+// rewrites others as TSV first). Throws Error naming the file when `rows` exceeds the labeled
+// rows.
 GoldSample sample_gold_rows(const std::string& input, const TaskSpec& task,
-                            const std::string& output, size_t rows, uint64_t seed,
-                            FileFormat format = FileFormat::kTsv);
+                            const std::string& output, size_t rows, uint64_t seed);
 
 }  // namespace b2b

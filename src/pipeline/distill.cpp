@@ -248,22 +248,21 @@ bool run_distill(DistillSpec spec) {
 
   // CSV or JSON Lines task files are rewritten once as TSV task files in dir/data, which every
   // later stage reads as it reads a TSV --data (the pipeline's own files are TSV).
-  if (spec.data_format != FileFormat::kTsv) {
-    std::vector<std::string> sources = {train}, converted;
-    sources.insert(sources.end(), held_out.begin(), held_out.end());
-    for (const auto& f : sources)
-      converted.push_back(dir + "/data/" + fs::path(f).stem().string() + ".tsv");
-    run_stage(true,
-              {"data", {{"format", file_format_name(spec.data_format)}}, sources, converted, [&] {
-                 fs::create_directories(dir + "/data");
-                 for (size_t i = 0; i < sources.size(); ++i)
-                   convert_task_file(sources[i], spec.task, spec.data_format, converted[i]);
-               }});
-    train = converted[0];
-    held_out.assign(converted.begin() + 1, converted.end());
+  const bool rewrite = spec.data_format != FileFormat::kTsv;
+  std::vector<std::string> task_files = {train}, rewritten;
+  task_files.insert(task_files.end(), held_out.begin(), held_out.end());
+  for (const auto& f : task_files)
+    rewritten.push_back(dir + "/data/" + fs::path(f).stem().string() + ".tsv");
+  run_stage(rewrite,
+            {"data", {{"format", file_format_name(spec.data_format)}}, task_files, rewritten, [&] {
+               fs::create_directories(dir + "/data");
+               for (size_t i = 0; i < task_files.size(); ++i)
+                 convert_task_file(task_files[i], spec.task, spec.data_format, rewritten[i]);
+             }});
+  if (rewrite) {
+    train = rewritten[0];
+    held_out.assign(rewritten.begin() + 1, rewritten.end());
     dev_sets.assign(held_out.begin(), held_out.begin() + static_cast<long>(dev_sets.size()));
-  } else {
-    force("data");
   }
   if (stop("data")) return false;
   const std::string& dev = dev_sets.front();
