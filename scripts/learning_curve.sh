@@ -13,9 +13,17 @@
 # pretraining on IMDB and Rotten Tomatoes text), used as given.
 #
 # Teacher labels are computed once per text source and reused (--transfer-from): the first run
-# of each setting labels, the others take its `unlabeled` stage. Every run resumes where it was
-# killed: rerun the script. Planned for about ten hours of two cores; RUNS=... picks a subset,
-# e.g. RUNS="d1000s1 d1000s2" (names below). THREADS (default 2) per run; SEEDS_1000 (default
+# of each setting (its 0-gold point; e1000s1 for (e)) labels the unlabeled text, the others take
+# its `unlabeled` stage; another seed of a point takes the point's first seed; (d) takes the
+# labels of its gold rows' augmentation from (c) at the same point (b at all gold), in a first
+# call that adopts (d)'s unlabeled stage and stops, then a second that adopts the rest.
+# At all 67,349 gold labels the rest of train is empty: (c) is (b) and is not run again.
+# The gold-only student (a) of a point is the undistilled student of its (b) run, step-matched
+# to (b); (c) and (d) run --no-baseline (c1000s1 and the d/e/v runs at 1,000, run before this
+# rule, have baselines of their own, reported too).
+# Every run resumes where it was killed: rerun the script; a run with a report.json is done and
+# skipped. Planned for about ten hours of two cores; RUNS=... picks a subset, e.g.
+# RUNS="d1000s1 d1000s2" (names below). THREADS (default 2) per run; SEEDS_1000 (default
 # "1 2 3") the student seeds at 1,000 gold labels.
 #
 #   scripts/learning_curve.sh [BUILD_DIR]      # then: bert2bilstm report --runs runs/curve/* --out runs/curve.md
@@ -42,7 +50,7 @@ for gold in 0 100 1000 5000 all; do
   [ "$gold" = 1000 ] && seeds=${SEEDS_1000:-"1 2 3"}
   for s in $seeds; do
     [ "$gold" != 0 ] && plan+=("b${gold}s$s|--gold-size $gold --student-seed $s")
-    plan+=("c${gold}s$s|--gold-size $gold --unlabeled-rest --student-seed $s")
+    [ "$gold" != all ] && plan+=("c${gold}s$s|--gold-size $gold --unlabeled-rest --student-seed $s")
     plan+=("d${gold}s$s|--gold-size $gold --unlabeled-rest ${imdb[*]} --student-seed $s")
     # (e), at 1,000 gold labels only: the IMDB sentences alone as unlabeled text (a user's own
     # traffic, none of it the teacher's fine-tuning data).
@@ -51,25 +59,34 @@ for gold in 0 100 1000 5000 all; do
   done
 done
 
-# The first run of each setting labels its text; the rest take it.
-first_c="" first_d="" first_e=""
+run() {  # NAME, then the arguments of one distill call
+  local name=$1
+  shift
+  local cmd=("$BIN" "${common[@]}" "$@" --out "$OUT/$name")
+  printf '+'; printf ' %q' "${cmd[@]}"; echo
+  "${cmd[@]}" >> "$OUT/$name.log" 2>&1 || { echo "failed: see $OUT/$name.log"; exit 1; }
+}
+
 for entry in "${plan[@]}"; do
   name=${entry%%|*}
   flags=${entry#*|}
   [ -n "${RUNS:-}" ] && [[ " $RUNS " != *" $name "* ]] && continue
-  # Another seed of a point takes the point's first run (its gold rows' labels too); another
-  # point of a setting takes the setting's first run (its unlabeled text's labels).
-  from=()
-  case $name in
-    *s[2-9]) from=(--transfer-from "$OUT/${name%s*}s1") ;;
-    c*) if [ -n "$first_c" ]; then from=(--transfer-from "$first_c"); else first_c=$OUT/$name; fi ;;
-    d*) if [ -n "$first_d" ]; then from=(--transfer-from "$first_d"); else first_d=$OUT/$name; fi ;;
-    e*) if [ -n "$first_e" ]; then from=(--transfer-from "$first_e"); else first_e=$OUT/$name; fi ;;
-    # (v) labels what (d) labels: it takes the first run of (d) at its point.
-    v*) from=(--transfer-from "$OUT/d${name#v}") ;;
-  esac
+  [ -f "$OUT/$name/report.json" ] && { echo "done: $OUT/$name"; continue; }
+  point=${name%s*}  # e.g. d100
+  gold=${point:1}
+  nobase=()
+  case $name in c*|d*) nobase=(--no-baseline) ;; esac
   # shellcheck disable=SC2086  # the flags are words
-  cmd=("$BIN" "${common[@]}" $flags "${from[@]}" --out "$OUT/$name")
-  printf '+'; printf ' %q' "${cmd[@]}"; echo
-  "${cmd[@]}" > "$OUT/$name.log" 2>&1 || { echo "failed: see $OUT/$name.log"; exit 1; }
+  case $name in
+    *s[2-9]) run "$name" $flags "${nobase[@]}" --transfer-from "$OUT/${point}s1" ;;
+    b*) run "$name" $flags ;;
+    c0s1|d0s1|e1000s1) run "$name" $flags "${nobase[@]}" ;;
+    c*) run "$name" $flags "${nobase[@]}" --transfer-from "$OUT/c0s1" ;;
+    d*) gold_run=$OUT/c${gold}s1
+        [ "$gold" = all ] && gold_run=$OUT/balls1
+        run "$name" $flags "${nobase[@]}" --transfer-from "$OUT/d0s1" --stop-after data
+        run "$name" $flags "${nobase[@]}" --transfer-from "$gold_run" ;;
+    # (v) labels what (d) labels: it takes the first run of (d) at its point.
+    v*) run "$name" $flags --transfer-from "$OUT/d${name#v}" ;;
+  esac
 done

@@ -734,5 +734,45 @@ TEST(Report, SummarizesRunsThatDifferOnlyByTheStudentSeed) {
       << table;
 }
 
+// issue 32: a command is compared word for word as the shell splits it, so a report written
+// with its command shell-quoted and one written before that (unquoted) are seeds of one
+// setting; --no-baseline only leaves the undistilled student out.
+TEST(Report, GroupsSeedsWhateverTheQuotingAndWithoutBaselines) {
+  test::TempDir dir;
+  auto run = [&](const std::string& name, const std::string& flags, double distilled,
+                 double undistilled) {
+    const std::string out = dir.path(name);
+    std::filesystem::create_directories(out);
+    nlohmann::json report = {
+        {"command", "bert2bilstm distill --task sst2 " + flags + " --out " + out},
+        {"transfer_rows", 1000},
+        {"models",
+         {{{"role", "teacher"}, {"metrics", {{"accuracy", 0.8567}}}},
+          {{"role", "distilled"},
+           {"name", "BiLSTM distilled (alpha 0.5, KL at T 2)"},
+           {"embeddings", "rand"},
+           {"metrics", {{"accuracy", distilled}}}}}}};
+    if (undistilled >= 0)
+      report["models"].push_back(
+          {{"role", "undistilled"}, {"metrics", {{"accuracy", undistilled}}}});
+    dir.write(name + "/report.json", report.dump());
+    return out;
+  };
+  const std::string table = compare_reports(
+      {run("q1", "--teacher-trained-on 'SST-2 train (482 steps)' --student-seed 1", 0.84, 0.62),
+       run("q2", "--teacher-trained-on SST-2 train (482 steps) --student-seed 2", 0.86, 0.64),
+       run("q3",
+           "--teacher-trained-on SST-2\\ train\\ \\(482\\ steps\\) --student-seed 3 --no-baseline",
+           0.85, -1),
+       run("other", "--teacher-trained-on 'SST-2 train (482 steps), again' --student-seed 4", 0.5,
+           0.5)});
+  // distilled 84, 86, 85 in one group; undistilled 62 and 64 from the two that have one
+  EXPECT_NE(
+      table.find("| rand | 3 | 85.00 ± 1.00 (84.00-86.00) | 63.00 ± 1.41 (62.00-64.00) | - |"),
+      std::string::npos)
+      << table;
+  EXPECT_EQ(table.find("| rand | 4 |"), std::string::npos) << table;  // "again" is another setting
+}
+
 }  // namespace
 }  // namespace b2b

@@ -464,24 +464,60 @@ std::string percent(double accuracy) {
   return text;
 }
 
+// A command line's words as a POSIX shell splits them: 'single' and "double" quotes and
+// backslash escapes, as reports have written commands since their quoting was added. A
+// command written before that, unquoted, splits into more words; the key below joins the
+// words with spaces, so both spellings of one command give one key.
+std::vector<std::string> shell_words(const std::string& command) {
+  std::vector<std::string> words;
+  std::string word;
+  bool in_word = false;
+  for (size_t i = 0; i < command.size(); ++i) {
+    const char c = command[i];
+    if (c == ' ' || c == '\t' || c == '\n') {
+      if (in_word) words.push_back(word);
+      word.clear();
+      in_word = false;
+      continue;
+    }
+    in_word = true;
+    if (c == '\\' && i + 1 < command.size()) {
+      word += command[++i];
+    } else if (c == '\'') {
+      const size_t end = command.find('\'', i + 1);
+      word += command.substr(i + 1, end == std::string::npos ? end : end - i - 1);
+      i = end == std::string::npos ? command.size() : end;
+    } else if (c == '"') {
+      for (++i; i < command.size() && command[i] != '"'; ++i)
+        word += command[i] == '\\' && i + 1 < command.size() ? command[++i] : command[i];
+    } else {
+      word += c;
+    }
+  }
+  if (in_word) words.push_back(word);
+  return words;
+}
+
 // The command without the flags that differ between seeds of one configuration: runs whose
 // commands agree on the rest were trained alike but for the student seed. The thread count
 // is one of them: it changes only the order of float additions (sharded_step.h). So is the
 // directory a run took its transfer set from: the stages it took matched this run's settings
-// (or were redone here), and --from only says which stages a rerun redid.
+// (or were redone here), and --from and --stop-after only say which stages a call ran.
+// --no-baseline only leaves the undistilled student out.
 // With `across_gold_sizes`, --gold-size is left out too: the runs of one learning curve.
 std::string configuration_of(const std::string& command, bool across_gold_sizes = false) {
-  static const std::vector<std::string> kPerRun = {"--student-seed", "--out", "--threads",
-                                                   "--transfer-from", "--from"};
+  static const std::vector<std::string> kPerRun = {"--student-seed",  "--out",  "--threads",
+                                                   "--transfer-from", "--from", "--stop-after"};
   std::vector<std::string> per_run_flags = kPerRun;
   if (across_gold_sizes) per_run_flags.push_back("--gold-size");
-  std::istringstream words(command);
-  std::string word, key;
-  while (words >> word) {
-    bool per_run = false;
+  const std::vector<std::string> words = shell_words(command);
+  std::string key;
+  for (size_t i = 0; i < words.size(); ++i) {
+    const std::string& word = words[i];
+    bool per_run = word == "--no-baseline";
     for (const std::string& flag : per_run_flags) {
       if (word == flag) {
-        words >> word;  // and its value, which is not then read as a flag
+        ++i;  // and its value, which is not then read as a flag
         per_run = true;
         break;
       }
@@ -580,7 +616,8 @@ void learning_curve(const std::vector<RunSummary>& runs, const std::string& png,
   if (sizes.size() < 2) return;
   md << "\nLearning curve (runs that differ only by --gold-size and the seeds): dev accuracy in "
         "points against the gold labels the students saw, mean ± sd (min-max) over seeds; "
-        "\"undefined\" where a setting has no such student (none trained on 0 gold labels).\n\n"
+        "\"undefined\" at 0 gold labels (no student is trained on none), \"-\" where the "
+        "runs trained no gold-only student (--no-baseline).\n\n"
         "| setting | gold labels | seeds | distilled | gold only |\n|---|---|---|---|---|\n";
   for (const auto& key : order) {
     const Line& line = lines[key];
@@ -589,7 +626,8 @@ void learning_curve(const std::vector<RunSummary>& runs, const std::string& png,
       md << "| " << line.name << " | " << size << " | " << accuracies.size() << " | "
          << describe(spread_of(accuracies)) << " | "
          << (gold_only != line.gold_only.end() ? describe(spread_of(gold_only->second))
-                                               : std::string("undefined"))
+             : size == 0                       ? std::string("undefined")
+                                               : std::string("-"))
          << " |\n";
     }
   }
@@ -606,7 +644,9 @@ void learning_curve(const std::vector<RunSummary>& runs, const std::string& png,
   for (const auto& key : order) {
     const Line& line = lines[key];
     for (const auto* series : {&line.distilled, &line.gold_only}) {
-      if (series->empty()) continue;
+      // A gold-only line of one point (a setting run --no-baseline but at one size) is left
+      // to the table: the gold-only students of another setting draw the line.
+      if (series->empty() || (series == &line.gold_only && series->size() < 2)) continue;
       plot += std::string(first ? "" : ", ") +
               "'-' using 1:2:3:4:xtic(5) with yerrorlines title '" + line.name +
               (series == &line.distilled ? ", distilled" : ", gold only") + "' noenhanced";
@@ -640,7 +680,8 @@ void seed_table(const std::vector<RunSummary>& runs, std::ostringstream& md) {
     if (group.size() < 2) continue;
     if (!any) {
       md << "\nOver student seeds (runs whose commands differ only by --student-seed, --out, "
-            "--threads, --transfer-from and --from): dev accuracy in points, mean ± sample "
+            "--threads, --transfer-from, --from, --stop-after and --no-baseline): dev accuracy in "
+            "points, mean ± sample "
             "standard deviation "
             "(min-max).\n\n"
             "| student | seeds | distilled | undistilled | distillation adds | "
