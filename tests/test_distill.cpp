@@ -428,6 +428,8 @@ TEST(Distill, UnlabeledTextAndAGoldSampleJoinTheTransferSet) {
   if (std::system("command -v gnuplot > /dev/null 2>&1") == 0) {
     EXPECT_TRUE(fs::exists(dir.path("c.png")));
     EXPECT_NE(table.find("![learning curve](c.png)"), std::string::npos) << table;
+    // One teacher for both runs: its accuracy is a line across the plot.
+    EXPECT_NE(read_file(dir.path("c.png.gp")).find("title 'teacher'"), std::string::npos);
   }
 }
 

@@ -602,8 +602,10 @@ void learning_curve(const std::vector<RunSummary>& runs, const std::string& png,
   std::vector<std::string> order;
   std::map<std::string, Line> lines;
   std::set<int64_t> sizes;
+  std::set<double> teachers;  // one teacher's accuracy is drawn as a line
   for (const auto& r : runs) {
     if (r.gold_rows < 0) continue;
+    teachers.insert(r.teacher);
     const std::string key = configuration_of(r.command, true);
     if (!lines.count(key)) {
       order.push_back(key);
@@ -659,6 +661,11 @@ void learning_curve(const std::vector<RunSummary>& runs, const std::string& png,
       }
       data += "e\n";
     }
+  }
+  if (teachers.size() == 1) {
+    plot += ", '-' using 1:2 with lines dashtype 2 linecolor 'gray30' title 'teacher'";
+    const std::string at = std::to_string(100 * *teachers.begin());
+    data += "-0.5 " + at + "\n" + std::to_string(sizes.size() - 0.5) + " " + at + "\ne\n";
   }
   write_file_atomic(png + ".gp", plot + "\n" + data);
   if (std::system(("gnuplot '" + png + ".gp' > /dev/null 2>&1").c_str()) == 0)
