@@ -24,7 +24,7 @@
 # Every run resumes where it was killed: rerun the script; a run with a report.json is done and
 # skipped. Planned for about ten hours of two cores; RUNS=... picks a subset, e.g.
 # RUNS="d1000s1 d1000s2" (names below). THREADS (default 2) per run; SEEDS_1000 (default
-# "1 2 3") the student seeds at 1,000 gold labels.
+# "1 2 3") the student seeds at 1,000 gold labels, SEEDS_OTHER (default 1) at the other points.
 #
 #   scripts/learning_curve.sh [BUILD_DIR]      # then: bert2bilstm report --runs runs/curve/* --out runs/curve.md
 set -euo pipefail
@@ -46,7 +46,7 @@ vectors=(--vectors "$SHARED/data/vectors/imdb-rt-skipgram-300d.bin" --embedding-
 # name, then the flags of the setting and the point
 plan=()
 for gold in 0 100 1000 5000 all; do
-  seeds="1"
+  seeds=${SEEDS_OTHER:-1}
   [ "$gold" = 1000 ] && seeds=${SEEDS_1000:-"1 2 3"}
   for s in $seeds; do
     [ "$gold" != 0 ] && plan+=("b${gold}s$s|--gold-size $gold --student-seed $s")
