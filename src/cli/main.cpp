@@ -8,6 +8,7 @@
 
 #include "cli/app.h"
 #include "cli/commands.h"
+#include "util/command_line.h"
 #include "util/malloc_tuning.h"
 
 namespace {
@@ -44,17 +45,8 @@ int main(int argc, char** argv) {
   b2b::cli::add_teacher_command(app);
   b2b::cli::add_pos_command(app);
   b2b::cli::add_augment_command(app);
-  std::string command_line = "bert2bilstm";
-  // As a shell would take it back: an argument with spaces or quotes in single quotes.
-  for (int i = 1; i < argc; ++i) {
-    const std::string arg = argv[i];
-    const bool plain = !arg.empty() && arg.find_first_not_of(
-                                           "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-                                           "0123456789_./:=,+-@%|") == std::string::npos;
-    std::string quoted = "'";
-    for (char c : arg) quoted += c == '\'' ? std::string("'\\''") : std::string(1, c);
-    command_line += " " + (plain ? arg : quoted + "'");
-  }
+  std::string command_line = "bert2bilstm";  // as a shell would take it back
+  for (int i = 1; i < argc; ++i) command_line += " " + b2b::shell_quote(argv[i]);
   b2b::cli::add_distill_command(app, command_line);
   b2b::cli::add_demo_command(app, command_line);
   b2b::cli::add_bench_command(app);

@@ -17,6 +17,7 @@
 #include "student/checkpoint.h"
 #include "teacher/inference.h"
 #include "util/atomic_file.h"
+#include "util/command_line.h"
 #include "util/error.h"
 
 namespace b2b {
@@ -464,57 +465,28 @@ std::string percent(double accuracy) {
   return text;
 }
 
-// A command line's words as a POSIX shell splits them: 'single' and "double" quotes and
-// backslash escapes, as reports have written commands since their quoting was added. A
-// command written before that, unquoted, splits into more words; the key below joins the
-// words with spaces, so both spellings of one command give one key.
-std::vector<std::string> shell_words(const std::string& command) {
-  std::vector<std::string> words;
-  std::string word;
-  bool in_word = false;
-  for (size_t i = 0; i < command.size(); ++i) {
-    const char c = command[i];
-    if (c == ' ' || c == '\t' || c == '\n') {
-      if (in_word) words.push_back(word);
-      word.clear();
-      in_word = false;
-      continue;
-    }
-    in_word = true;
-    if (c == '\\' && i + 1 < command.size()) {
-      word += command[++i];
-    } else if (c == '\'') {
-      const size_t end = command.find('\'', i + 1);
-      word += command.substr(i + 1, end == std::string::npos ? end : end - i - 1);
-      i = end == std::string::npos ? command.size() : end;
-    } else if (c == '"') {
-      for (++i; i < command.size() && command[i] != '"'; ++i)
-        word += command[i] == '\\' && i + 1 < command.size() ? command[++i] : command[i];
-    } else {
-      word += c;
-    }
-  }
-  if (in_word) words.push_back(word);
-  return words;
-}
-
 // The command without the flags that differ between seeds of one configuration: runs whose
 // commands agree on the rest were trained alike but for the student seed. The thread count
 // is one of them: it changes only the order of float additions (sharded_step.h). So is the
 // directory a run took its transfer set from: the stages it took matched this run's settings
 // (or were redone here), and --from and --stop-after only say which stages a call ran.
-// --no-baseline only leaves the undistilled student out.
+// --no-baseline (a switch, no value) only leaves the undistilled student out.
+// Words are compared as the shell splits them (util/command_line.h), so a quoted and an
+// unquoted spelling of one value agree.
 // With `across_gold_sizes`, --gold-size is left out too: the runs of one learning curve.
+const std::vector<std::string> kPerRunFlags = {"--student-seed",  "--out",  "--threads",
+                                               "--transfer-from", "--from", "--stop-after"};
+const std::vector<std::string> kPerRunSwitches = {"--no-baseline"};
+
 std::string configuration_of(const std::string& command, bool across_gold_sizes = false) {
-  static const std::vector<std::string> kPerRun = {"--student-seed",  "--out",  "--threads",
-                                                   "--transfer-from", "--from", "--stop-after"};
-  std::vector<std::string> per_run_flags = kPerRun;
+  std::vector<std::string> per_run_flags = kPerRunFlags;
   if (across_gold_sizes) per_run_flags.push_back("--gold-size");
-  const std::vector<std::string> words = shell_words(command);
+  const std::vector<std::string> words = shell_split(command);
   std::string key;
   for (size_t i = 0; i < words.size(); ++i) {
     const std::string& word = words[i];
-    bool per_run = word == "--no-baseline";
+    bool per_run =
+        std::find(kPerRunSwitches.begin(), kPerRunSwitches.end(), word) != kPerRunSwitches.end();
     for (const std::string& flag : per_run_flags) {
       if (word == flag) {
         ++i;  // and its value, which is not then read as a flag
@@ -686,11 +658,11 @@ void seed_table(const std::vector<RunSummary>& runs, std::ostringstream& md) {
     const auto& group = groups[key];
     if (group.size() < 2) continue;
     if (!any) {
-      md << "\nOver student seeds (runs whose commands differ only by --student-seed, --out, "
-            "--threads, --transfer-from, --from, --stop-after and --no-baseline): dev accuracy in "
-            "points, mean ± sample "
-            "standard deviation "
-            "(min-max).\n\n"
+      std::string flags;
+      for (const auto* list : {&kPerRunFlags, &kPerRunSwitches})
+        for (const auto& flag : *list) flags += (flags.empty() ? "" : ", ") + flag;
+      md << "\nOver student seeds (runs whose commands differ only by " << flags
+         << "): dev accuracy in points, mean ± sample standard deviation (min-max).\n\n"
             "| student | seeds | distilled | undistilled | distillation adds | "
             "first run |\n|---|---|---|---|---|---|\n";
       any = true;

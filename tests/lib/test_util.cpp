@@ -2,9 +2,11 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdio>
 #include <filesystem>
 
 #include "util/atomic_file.h"
+#include "util/command_line.h"
 #include "util/error.h"
 #include "util/utf8.h"
 
@@ -60,6 +62,33 @@ TEST(ReadFile, NamesTheMissingFile) {
   } catch (const Error& e) {
     EXPECT_EQ(std::string(e.what()), "/nonexistent/file.tsv: no such file");
   }
+}
+
+// A recorded command line reads back as the words it was written from, as the shell itself splits
+// it (the independent reference), and a line written unquoted joins to the same words.
+TEST(CommandLine, QuotedWordsReadBackAsTheShellSplitsThem) {
+  const std::vector<std::string> args = {
+      "distill", "--teacher-trained-on", "SST-2 train (482 steps of 64), it's", "", "a\\b", "--out",
+      "runs/x"};
+  std::string line;
+  for (const auto& a : args) line += (line.empty() ? "" : " ") + shell_quote(a);
+  EXPECT_EQ(shell_split(line), args) << line;
+  EXPECT_EQ(shell_quote("runs/plain-1"), "runs/plain-1");
+
+  // The shell's own reading, a word a line (none of these words holds a newline).
+  FILE* shell = popen(("printf '%s\\n' " + line).c_str(), "r");
+  ASSERT_NE(shell, nullptr);
+  std::string printed;
+  for (int c; (c = std::fgetc(shell)) != EOF;) printed += static_cast<char>(c);
+  EXPECT_EQ(pclose(shell), 0);
+  std::string expected;
+  for (const auto& a : args) expected += a + "\n";
+  EXPECT_EQ(printed, expected) << line;
+
+  // Written before quoting: more words, the same words once joined by spaces.
+  const auto old = shell_split("--teacher-trained-on SST-2 train (482 steps)");
+  EXPECT_EQ(old.size(), 5u);
+  EXPECT_EQ(shell_split("--teacher-trained-on SST-2\\ train\\ \\(482\\ steps\\)").size(), 2u);
 }
 
 }  // namespace
