@@ -776,5 +776,25 @@ TEST(Report, GroupsSeedsWhateverTheQuotingAndWithoutBaselines) {
   EXPECT_EQ(table.find("| rand | 4 |"), std::string::npos) << table;  // "again" is another setting
 }
 
+// A teacher below the gold-only student means distillation cannot help; a distilled student
+// above its teacher (issue 32's students past the teacher) does not, and without a gold-only
+// student the report says only what it cannot tell.
+TEST(Report, ATeacherBelowAStudentIsReadByWhichStudentPassedIt) {
+  EXPECT_EQ(teacher_student_note(85.67, 85.00, true), "");
+  EXPECT_EQ(teacher_student_note(85.67, 85.67, false), "");
+  const std::string gold = teacher_student_note(80.00, 81.50, true);
+  EXPECT_NE(gold.find("the teacher (80.00%) scores below the student trained on the gold labels "
+                      "alone (81.50%)"),
+            std::string::npos)
+      << gold;
+  EXPECT_NE(gold.find("needs a stronger teacher"), std::string::npos) << gold;
+  const std::string distilled = teacher_student_note(85.67, 86.81, false);
+  EXPECT_NE(distilled.find("the distilled student (86.81%) scores above its teacher (85.67%)"),
+            std::string::npos)
+      << distilled;
+  EXPECT_NE(distilled.find("cannot say what distillation added"), std::string::npos) << distilled;
+  EXPECT_EQ(distilled.find("stronger teacher"), std::string::npos) << distilled;
+  EXPECT_EQ(std::count(distilled.begin(), distilled.end(), '\n'), 1);
+}
 }  // namespace
 }  // namespace b2b

@@ -238,6 +238,30 @@ std::string describe_training_data(const nlohmann::json& data, bool has_baseline
 
 }  // namespace
 
+std::string teacher_student_note(double teacher, double student, bool gold_only) {
+  if (student <= teacher) return "";
+  char line[320];
+  // A teacher weaker than the student trained on gold labels alone is said plainly: a pair
+  // teacher fine-tuned on a few thousand pairs can be, and distilling from it cannot be
+  // expected to help. A distilled student above its teacher is no such sign (the gold labels
+  // and the teacher's logits together can pass it): without a gold-only student the report
+  // says what it cannot tell.
+  if (gold_only) {
+    std::snprintf(line, sizeof line,
+                  "Note: the teacher (%.2f%%) scores below the student trained on the gold labels "
+                  "alone (%.2f%%) on dev; distillation needs a stronger teacher to add "
+                  "anything.\n",
+                  teacher, student);
+  } else {
+    std::snprintf(line, sizeof line,
+                  "Note: the distilled student (%.2f%%) scores above its teacher (%.2f%%) on dev; "
+                  "with no student trained on the gold labels alone, this report cannot say what "
+                  "distillation added.\n",
+                  student, teacher);
+  }
+  return line;
+}
+
 nlohmann::json write_report(const ReportInputs& in) {
   std::vector<int> gold;
   const std::vector<ModelRow> rows = rows_on(in, in.dev_path, gold);
@@ -327,19 +351,9 @@ nlohmann::json write_report(const ReportInputs& in) {
     json["more_dev"].push_back(scored);
   }
   if (!in.more_dev_paths.empty()) md << "\n";
-  // A teacher weaker than the student it is meant to improve (the one trained on gold labels
-  // alone, else the distilled one) is said plainly: a pair teacher fine-tuned on a few
-  // thousand pairs can be, and distilling from it cannot be expected to help.
   const ModelRow& compared = rows.back();
-  if (compared.metrics.accuracy > rows[0].metrics.accuracy) {
-    std::snprintf(line, sizeof line,
-                  "Note: the teacher (%.2f%%) scores below the %s (%.2f%%) on dev; distillation "
-                  "needs a stronger teacher to add anything.\n",
-                  100 * rows[0].metrics.accuracy,
-                  rows.size() > 2 ? "student trained on the gold labels alone" : "student",
-                  100 * compared.metrics.accuracy);
-    md << line;
-  }
+  md << teacher_student_note(100 * rows[0].metrics.accuracy, 100 * compared.metrics.accuracy,
+                             rows.size() > 2);
   json["teacher_below_student"] = compared.metrics.accuracy > rows[0].metrics.accuracy;
   if (rows.size() > 2) {
     const double gain = 100 * (rows[1].metrics.accuracy - rows[2].metrics.accuracy);

@@ -24,6 +24,11 @@ struct ReportInputs {
 // Writes out_dir/report.json, report.md and (when gnuplot is installed) curves.png.
 nlohmann::json write_report(const ReportInputs& inputs);
 
+// The report's note when the teacher scores below a student (percent; "" otherwise): below the
+// one trained on gold labels alone (`gold_only`), distillation cannot be expected to help; below
+// the distilled one, with no gold-only student to compare, the report cannot say what it added.
+std::string teacher_student_note(double teacher, double student, bool gold_only);
+
 // One markdown table over several finished distill runs (say, random and pretrained student
 // embeddings): each run's teacher, distilled and undistilled dev accuracy, what distillation
 // adds, and the command behind it; runs that differ only by seeds, mean and spread; runs that
