@@ -1,0 +1,90 @@
+#!/usr/bin/env bash
+# Where the CPU goes at 1,000 connections (issue 35's p99 <= 50 ms): the server and wrk on one
+# machine, as in bench/serve_compare.sh (the same 13-word request, wrk's thread pinned to the
+# last core, default server flags). Prints requests/s and p99, the CPU seconds per request of
+# the server (from /proc) and of wrk (bash's `time`) over the run, the model alone on one thread at the server's
+# batch (64) on the same sentence (the Python package: no HTTP), and what Little's law asks:
+# wrk keeps every connection's request out, so the mean latency is connections / requests/s and
+# p99 <= 50 ms needs more than 20,000 requests/s.
+# Usage: bench/serve_budget.sh [build] [student-dir]   (without a student: trains one, one epoch)
+set -euo pipefail
+build=${1:-build}
+student=${2:-}
+shared=${B2B_SHARED:-../shared}
+seconds=${B2B_SERVE_SECONDS:-10}
+connections=1000
+sentence="a gripping , funny and moving film about people who make movies"
+work=$(mktemp -d)
+server=""
+trap '[[ -n "$server" ]] && kill "$server" 2>/dev/null; rm -rf "$work"' EXIT
+if [[ -z "$student" ]]; then
+  student=$work/student
+  "$build/bert2bilstm" student train --task sst2 --train "$shared/data/glue/SST-2/train.tsv" \
+    --dev "$shared/data/glue/SST-2/dev.tsv" --out "$student" --epochs 1 >/dev/null 2>&1
+fi
+cat > "$work/requests.lua" <<LUA
+wrk.method = "POST"
+wrk.path = "/predict"
+wrk.headers["Content-Type"] = "application/json"
+wrk.body = '{"text": "$sentence"}'
+LUA
+last_core=$(( $(nproc) - 1 ))
+ulimit -n "$(ulimit -Hn)"
+
+# The model alone first, while nothing else runs.
+model_us=$(PYTHONPATH=$build/python /usr/bin/python3 - "$student" "$sentence" <<'PY'
+import sys, time
+import bert2bilstm
+model = bert2bilstm.Classifier(sys.argv[1], threads=1)
+batch = [sys.argv[2]] * 64
+for _ in range(20):
+    model.predict(batch)
+n, start = 0, time.perf_counter()
+while time.perf_counter() - start < 3:
+    model.predict(batch)
+    n += len(batch)
+print(f"{(time.perf_counter() - start) / n * 1e6:.1f}")
+PY
+)
+
+"$build/bert2bilstm-serve" --model "$student" --port 0 >"$work/port.txt" 2>"$work/serve.log" &
+server=$!
+for _ in $(seq 100); do grep -q listening "$work/port.txt" 2>/dev/null && break; sleep 0.1; done
+port=$(sed -n 's/.*127.0.0.1:\([0-9]*\).*/\1/p' "$work/port.txt")
+taskset -c "$last_core" wrk -t1 -c8 -d2s -s "$work/requests.lua" "http://127.0.0.1:$port" >/dev/null
+
+ticks() { awk '{print $14, $15}' "/proc/$1/stat"; }  # user, system: clock ticks
+read -r user_before system_before < <(ticks "$server")
+TIMEFORMAT='%U %S'  # wrk's user and system seconds, from bash's `time`
+{ time taskset -c "$last_core" wrk -t1 -c"$connections" -d"${seconds}s" --latency \
+    -s "$work/requests.lua" "http://127.0.0.1:$port" >"$work/wrk.txt"; } 2>"$work/time.txt"
+read -r user_after system_after < <(ticks "$server")
+server_user=$((user_after - user_before)) server_system=$((system_after - system_before))
+client_seconds=$(awk '{print $1 + $2}' "$work/time.txt")
+read -r rate p50 p99 errors < <(/usr/bin/python3 bench/wrk_summary.py "$work/wrk.txt")
+hz=$(getconf CLK_TCK)
+echo "bench: serve at $connections connections, wrk -t1 pinned to core $last_core, $seconds s, OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-unset}, $(nproc) cores"
+/usr/bin/python3 - "$rate" "$p50" "$p99" "$errors" "$server_user $server_system" "$client_seconds" "$hz" \
+  "$seconds" "$model_us" "$connections" "$(nproc)" <<'PY'
+import sys
+rate, p50, p99 = map(float, sys.argv[1:4])
+errors = int(sys.argv[4])
+server_user, server_system = map(int, sys.argv[5].split())
+client_seconds, hz = float(sys.argv[6]), int(sys.argv[7])
+seconds, model_us, connections, cores = float(sys.argv[8]), float(sys.argv[9]), int(sys.argv[10]), int(sys.argv[11])
+requests = rate * seconds
+server_us = (server_user + server_system) / hz / requests * 1e6
+kernel_us = server_system / hz / requests * 1e6
+client_us = client_seconds / requests * 1e6
+needed = connections / 0.050
+print(f"{rate:,.0f} requests/s, p50 {p50:.2f} ms, p99 {p99:.2f} ms, {errors} errors")
+print(f"CPU per request: server {server_us:.1f} us (the model alone at batch 64 on one thread: "
+      f"{model_us:.1f} us a sentence; the rest {server_us - model_us:.1f} us, of it {kernel_us:.1f} in "
+      f"the kernel), wrk {client_us:.1f} us")
+print(f"Little's law: mean latency = {connections} / requests/s = {connections / rate * 1e3:.1f} ms; "
+      f"p99 <= 50 ms needs more than {needed:,.0f} requests/s, that is at most "
+      f"{cores / needed * 1e6:.1f} us of CPU per request on {cores} cores for the server and wrk "
+      f"together (today {server_us + client_us:.1f}); with the model's {model_us:.1f} and wrk's "
+      f"{client_us:.1f}, {cores / needed * 1e6 - model_us - client_us:.1f} us would remain for the "
+      f"server's HTTP, JSON, tokenizing and the kernel's TCP (today {server_us - model_us:.1f})")
+PY
