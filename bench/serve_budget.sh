@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Where the CPU goes at 1,000 connections (issue 35's p99 <= 50 ms): the server and wrk on one
 # machine, as in bench/serve_compare.sh (the same 13-word request, wrk's thread pinned to the
-# last core, default server flags). Prints requests/s and p99, the CPU seconds per request of
-# the server (from /proc) and of wrk (bash's `time`) over the run, the model alone on one thread at the server's
-# batch (64) on the same sentence (the Python package: no HTTP), and what Little's law asks:
-# wrk keeps every connection's request out, so the mean latency is connections / requests/s and
-# p99 <= 50 ms needs more than 20,000 requests/s.
-# Usage: bench/serve_budget.sh [build] [student-dir]   (without a student: trains one, one epoch)
+# last core, default server flags unless given). Prints requests/s and p99; the CPU per request
+# of the server (from /proc) and of wrk (bash's `time`) over the run; the model alone on one
+# thread at the server's batch (64), on the same sentence (the Python package: no HTTP); and
+# what Little's law asks: wrk keeps every connection's request out, so the mean latency is
+# connections / requests/s, and p99 <= 50 ms needs more than 20,000 requests/s.
+# Usage: bench/serve_budget.sh [build] [student-dir] [server flags...]
+# (without a student: trains one, one epoch); B2B_SERVE_PRELOAD=LIB runs the server alone with
+# LD_PRELOAD=LIB (another allocator, say).
 set -euo pipefail
 build=${1:-build}
 student=${2:-}
@@ -47,7 +49,8 @@ print(f"{(time.perf_counter() - start) / n * 1e6:.1f}")
 PY
 )
 
-"$build/bert2bilstm-serve" --model "$student" --port 0 >"$work/port.txt" 2>"$work/serve.log" &
+env ${B2B_SERVE_PRELOAD:+LD_PRELOAD="$B2B_SERVE_PRELOAD"} "$build/bert2bilstm-serve" --model "$student" \
+  --port 0 "${@:3}" >"$work/port.txt" 2>"$work/serve.log" &
 server=$!
 for _ in $(seq 100); do grep -q listening "$work/port.txt" 2>/dev/null && break; sleep 0.1; done
 port=$(sed -n 's/.*127.0.0.1:\([0-9]*\).*/\1/p' "$work/port.txt")
@@ -63,7 +66,7 @@ server_user=$((user_after - user_before)) server_system=$((system_after - system
 client_seconds=$(awk '{print $1 + $2}' "$work/time.txt")
 read -r rate p50 p99 errors < <(/usr/bin/python3 bench/wrk_summary.py "$work/wrk.txt")
 hz=$(getconf CLK_TCK)
-echo "bench: serve at $connections connections, wrk -t1 pinned to core $last_core, $seconds s, OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-unset}, $(nproc) cores"
+echo "bench: serve ${*:3} at $connections connections, wrk -t1 pinned to core $last_core, $seconds s, OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-unset}, $(nproc) cores"
 /usr/bin/python3 - "$rate" "$p50" "$p99" "$errors" "$server_user $server_system" "$client_seconds" "$hz" \
   "$seconds" "$model_us" "$connections" "$(nproc)" <<'PY'
 import sys
