@@ -1,20 +1,27 @@
 #!/usr/bin/env bash
 # Where the CPU goes at 1,000 connections (issue 35's p99 <= 50 ms): the server and wrk on one
-# machine, as in bench/serve_compare.sh (the same 13-word request, wrk's thread pinned to the
+# machine, as in bench/serve_compare.sh (the same 12-token request, wrk's thread pinned to the
 # last core, default server flags unless given). Prints requests/s and p99; the CPU per request
 # of the server (from /proc) and of wrk (bash's `time`) over the run; the model alone on one
-# thread at the server's batch (64), on the same sentence (the Python package: no HTTP); and
+# thread at the server's batch (64), on the same sentence (the Python package's predict: no
+# HTTP, but its tokenizing and Python's call are in it); and
 # what Little's law asks: wrk keeps every connection's request out, so the mean latency is
 # connections / requests/s, and p99 <= 50 ms needs more than 20,000 requests/s.
 # Usage: bench/serve_budget.sh [build] [student-dir] [server flags...]
 # (without a student: trains one, one epoch); B2B_SERVE_PRELOAD=LIB runs the server alone with
 # LD_PRELOAD=LIB (another allocator, say).
 set -euo pipefail
+export LC_ALL=C  # bash's `time` and wrk print decimal points
 build=${1:-build}
 student=${2:-}
 shared=${B2B_SHARED:-../shared}
 seconds=${B2B_SERVE_SECONDS:-10}
 connections=1000
+flags="${*:3}"
+if [[ -n ${B2B_SERVE_PRELOAD:-} && ! -r $B2B_SERVE_PRELOAD ]]; then
+  echo "serve_budget.sh: B2B_SERVE_PRELOAD: no such library: $B2B_SERVE_PRELOAD" >&2
+  exit 2
+fi
 sentence="a gripping , funny and moving film about people who make movies"
 work=$(mktemp -d)
 server=""
@@ -54,19 +61,20 @@ env ${B2B_SERVE_PRELOAD:+LD_PRELOAD="$B2B_SERVE_PRELOAD"} "$build/bert2bilstm-se
 server=$!
 for _ in $(seq 100); do grep -q listening "$work/port.txt" 2>/dev/null && break; sleep 0.1; done
 port=$(sed -n 's/.*127.0.0.1:\([0-9]*\).*/\1/p' "$work/port.txt")
+[[ -n $port ]] || { echo "serve_budget.sh: the server did not start:" >&2; cat "$work/serve.log" >&2; exit 1; }
 taskset -c "$last_core" wrk -t1 -c8 -d2s -s "$work/requests.lua" "http://127.0.0.1:$port" >/dev/null
 
 ticks() { awk '{print $14, $15}' "/proc/$1/stat"; }  # user, system: clock ticks
 read -r user_before system_before < <(ticks "$server")
 TIMEFORMAT='%U %S'  # wrk's user and system seconds, from bash's `time`
 { time taskset -c "$last_core" wrk -t1 -c"$connections" -d"${seconds}s" --latency \
-    -s "$work/requests.lua" "http://127.0.0.1:$port" >"$work/wrk.txt"; } 2>"$work/time.txt"
+    -s "$work/requests.lua" "http://127.0.0.1:$port" >"$work/wrk.txt" 2>"$work/wrk.err"; } 2>"$work/time.txt"
 read -r user_after system_after < <(ticks "$server")
 server_user=$((user_after - user_before)) server_system=$((system_after - system_before))
 client_seconds=$(awk '{print $1 + $2}' "$work/time.txt")
 read -r rate p50 p99 errors < <(/usr/bin/python3 bench/wrk_summary.py "$work/wrk.txt")
 hz=$(getconf CLK_TCK)
-echo "bench: serve ${*:3} at $connections connections, wrk -t1 pinned to core $last_core, $seconds s, OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-unset}, $(nproc) cores"
+echo "bench: serve${flags:+ $flags}${B2B_SERVE_PRELOAD:+ (LD_PRELOAD=$B2B_SERVE_PRELOAD)} at $connections connections, wrk -t1 pinned to core $last_core, $seconds s, OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-unset}, $(nproc) cores"
 /usr/bin/python3 - "$rate" "$p50" "$p99" "$errors" "$server_user $server_system" "$client_seconds" "$hz" \
   "$seconds" "$model_us" "$connections" "$(nproc)" <<'PY'
 import sys
@@ -89,5 +97,5 @@ print(f"Little's law: mean latency = {connections} / requests/s = {connections /
       f"{cores / needed * 1e6:.1f} us of CPU per request on {cores} cores for the server and wrk "
       f"together (today {server_us + client_us:.1f}); with the model's {model_us:.1f} and wrk's "
       f"{client_us:.1f}, {cores / needed * 1e6 - model_us - client_us:.1f} us would remain for the "
-      f"server's HTTP, JSON, tokenizing and the kernel's TCP (today {server_us - model_us:.1f})")
+      f"server's HTTP, JSON, hand-offs between threads and the kernel's TCP (today {server_us - model_us:.1f})")
 PY

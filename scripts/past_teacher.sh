@@ -13,13 +13,13 @@
 # RECIPE=real (the second, runs/past/rN; 2026-12-06): hnN with its 32,651 augmented rows
 #   replaced by 32,651 IMDB sentences, a seeded sample (--transfer-size 67349 keeps the
 #   originals alone, --unlabeled-size 32651 adds as many real sentences as hnN had augmented
-#   ones): the same 100,000 rows, the same 67% gold share and hnN's budget (--epochs 12
-#   --patience 4: at most 24,000 steps of 50), the in-domain vectors non-static, distill's
-#   default loss. Why: hnN is the best all-gold recipe measured (86.31 +- 0.49); the first
-#   recipe's 200,000 IMDB rows cut the gold share to 22% and its students moved towards the
-#   teacher; and at 1,000 gold labels real sentences beat as many augmented ones by 7.80
-#   points (scripts/augment_unlabeled.sh). Real text in place of synthetic text, at hnN's gold
-#   share, is the change those measurements point to.
+#   ones; 32,647 are kept once 4 equal to a gold row are dropped): 99,996 rows, hnN's 67% gold
+#   share and hnN's budget (--epochs 12 --patience 4: at most 24,000 steps of 50), the
+#   in-domain vectors non-static, distill's default loss. Why: hnN is the best all-gold recipe
+#   measured (86.31 +- 0.49); the first recipe's 200,000 IMDB rows cut the gold share to 22%
+#   and its students moved towards the teacher; and at 1,000 gold labels real sentences beat
+#   as many augmented ones by 7.80 points (scripts/augment_unlabeled.sh). Real text in place
+#   of synthetic text, at hnN's gold share, is the change those measurements point to.
 #
 # Both: --no-baseline (the all-gold undistilled students are BENCHMARKS' hnN baselines,
 # 84.93 +- 0.55). Teacher: 85.67 on SST-2 dev. Seeds after the first take the first seed's
@@ -27,7 +27,8 @@
 # SEEDS (default "1 2 3 4 5"); a seed can be run by itself once the first seed's labels exist.
 #
 #   [RECIPE=real] scripts/past_teacher.sh [BUILD_DIR]
-#   then: bert2bilstm report --runs runs/past/p* --out runs/past.md   (runs/past/r* for real)
+#   then: bert2bilstm report --runs runs/past/p*/ --out runs/past.md
+#     (RECIPE=real: --runs runs/past/r*/ --out runs/past-real.md)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=${1:-build}/bert2bilstm
@@ -37,13 +38,19 @@ RECIPE=${RECIPE:-imdb200k}
 OUT=runs/past
 mkdir -p "$OUT"
 
+imdb=$SHARED/data/unlabeled/imdb-unsup-sentences.txt
+vectors=(--vectors "$SHARED/data/vectors/imdb-rt-skipgram-300d.bin" --embedding-mode non-static)
+# Each recipe's flags in the order its runs recorded them (report --runs compares commands word
+# by word).
 case "$RECIPE" in
   imdb200k)
     prefix=p
-    recipe=(--transfer-size 100000 --unlabeled-size 200000 --epochs 4 --patience 2) ;;
+    recipe=(--transfer-size 100000 --unlabeled "$imdb" --unlabeled-size 200000 "${vectors[@]}"
+            --epochs 4 --patience 2) ;;
   real)
     prefix=r
-    recipe=(--transfer-size 67349 --unlabeled-size 32651 --epochs 12 --patience 4) ;;
+    recipe=(--unlabeled "$imdb" --transfer-size 67349 --unlabeled-size 32651 --epochs 12
+            --patience 4 "${vectors[@]}") ;;
   *) echo "past_teacher.sh: RECIPE is imdb200k or real, not '$RECIPE'" >&2; exit 2 ;;
 esac
 
@@ -57,9 +64,7 @@ for s in ${SEEDS:-1 2 3 4 5}; do
        --teacher "$SHARED/fixtures/teacher/bert-small-imdb-sst2"
        --conllu "$SHARED/data/pos/UD_English-EWT/en_ewt-ud-train.conllu"
        --teacher-trained-on "SST-2 train (482 steps of 64), after masked-LM pretraining on IMDB and Rotten Tomatoes text"
-       --unlabeled "$SHARED/data/unlabeled/imdb-unsup-sentences.txt" "${recipe[@]}"
-       --vectors "$SHARED/data/vectors/imdb-rt-skipgram-300d.bin" --embedding-mode non-static
-       --no-baseline --threads "$THREADS" --student-seed "$s"
+       "${recipe[@]}" --no-baseline --threads "$THREADS" --student-seed "$s"
        "${from[@]}" --out "$OUT/$prefix$s")
   printf '+'; printf ' %q' "${cmd[@]}"; echo
   "${cmd[@]}" > "$OUT/$prefix$s.log" 2>&1 || { echo "failed: see $OUT/$prefix$s.log"; exit 1; }

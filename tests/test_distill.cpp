@@ -777,9 +777,9 @@ TEST(Report, GroupsSeedsWhateverTheQuotingAndWithoutBaselines) {
 }
 
 // A teacher below the gold-only student means distillation cannot help; a distilled student
-// above its teacher (issue 32's students past the teacher) does not, and without a gold-only
-// student the report says only what it cannot tell.
-TEST(Report, ATeacherBelowAStudentIsReadByWhichStudentPassedIt) {
+// above its teacher (issue 32's students past the teacher) does not mean the teacher is too
+// weak, and without a gold-only student the report says only what it cannot tell.
+TEST(Report, NoteTellsAGoldOnlyStudentAboveTheTeacherFromADistilledOne) {
   EXPECT_EQ(teacher_student_note(85.67, 85.00, true), "");
   EXPECT_EQ(teacher_student_note(85.67, 85.67, false), "");
   const std::string gold = teacher_student_note(80.00, 81.50, true);
@@ -796,5 +796,6 @@ TEST(Report, ATeacherBelowAStudentIsReadByWhichStudentPassedIt) {
   EXPECT_EQ(distilled.find("stronger teacher"), std::string::npos) << distilled;
   EXPECT_EQ(std::count(distilled.begin(), distilled.end(), '\n'), 1);
 }
+
 }  // namespace
 }  // namespace b2b
