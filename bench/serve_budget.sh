@@ -23,22 +23,9 @@ if [[ -n ${B2B_SERVE_PRELOAD:-} && ! -r $B2B_SERVE_PRELOAD ]]; then
   exit 2
 fi
 sentence="a gripping , funny and moving film about people who make movies"
-work=$(mktemp -d)
-server=""
-trap '[[ -n "$server" ]] && kill "$server" 2>/dev/null; rm -rf "$work"' EXIT
-if [[ -z "$student" ]]; then
-  student=$work/student
-  "$build/bert2bilstm" student train --task sst2 --train "$shared/data/glue/SST-2/train.tsv" \
-    --dev "$shared/data/glue/SST-2/dev.tsv" --out "$student" --epochs 1 >/dev/null 2>&1
-fi
-cat > "$work/requests.lua" <<LUA
-wrk.method = "POST"
-wrk.path = "/predict"
-wrk.headers["Content-Type"] = "application/json"
-wrk.body = '{"text": "$sentence"}'
-LUA
-last_core=$(( $(nproc) - 1 ))
-ulimit -n "$(ulimit -Hn)"
+# shellcheck source=bench/serve_common.sh
+source "$(dirname "$0")/serve_common.sh"
+write_request "$sentence"
 
 # The model alone first, while nothing else runs.
 model_us=$(PYTHONPATH=$build/python /usr/bin/python3 - "$student" "$sentence" <<'PY'
@@ -56,13 +43,9 @@ print(f"{(time.perf_counter() - start) / n * 1e6:.1f}")
 PY
 )
 
-env ${B2B_SERVE_PRELOAD:+LD_PRELOAD="$B2B_SERVE_PRELOAD"} "$build/bert2bilstm-serve" --model "$student" \
-  --port 0 "${@:3}" >"$work/port.txt" 2>"$work/serve.log" &
-server=$!
-for _ in $(seq 100); do grep -q listening "$work/port.txt" 2>/dev/null && break; sleep 0.1; done
-port=$(sed -n 's/.*127.0.0.1:\([0-9]*\).*/\1/p' "$work/port.txt")
-[[ -n $port ]] || { echo "serve_budget.sh: the server did not start:" >&2; cat "$work/serve.log" >&2; exit 1; }
-taskset -c "$last_core" wrk -t1 -c8 -d2s -s "$work/requests.lua" "http://127.0.0.1:$port" >/dev/null
+preload=()
+[[ -n ${B2B_SERVE_PRELOAD:-} ]] && preload=(env "LD_PRELOAD=$B2B_SERVE_PRELOAD")
+start_server "${preload[@]}" "$build/bert2bilstm-serve" "${@:3}"
 
 ticks() { awk '{print $14, $15}' "/proc/$1/stat"; }  # user, system: clock ticks
 read -r user_before system_before < <(ticks "$server")

@@ -10,9 +10,9 @@ student=${2:-}
 shared=${B2B_SHARED:-../shared}
 seconds=${B2B_SERVE_SECONDS:-10}
 before=db7f412  # the last commit with the cpp-httplib server
-work=$(mktemp -d)
-server=""
-trap '[[ -n "$server" ]] && kill "$server" 2>/dev/null; rm -rf "$work"' EXIT
+
+# shellcheck source=bench/serve_common.sh
+source "$(dirname "$0")/serve_common.sh"
 
 # Today's server, built once from its commit (the library without libtorch, the server only).
 cache=$build/bench-cache/serve-$before
@@ -26,28 +26,7 @@ if [[ ! -x $cache/bert2bilstm-serve ]]; then
   cp "$cache.src/build/bert2bilstm-serve" "$cache/" && rm -rf "$cache.src"
 fi
 
-if [[ -z "$student" ]]; then
-  student=$work/student
-  "$build/bert2bilstm" student train --task sst2 --train "$shared/data/glue/SST-2/train.tsv" \
-    --dev "$shared/data/glue/SST-2/dev.tsv" --out "$student" --epochs 1 >/dev/null 2>&1
-fi
-cat > "$work/requests.lua" <<'LUA'
-wrk.method = "POST"
-wrk.path = "/predict"
-wrk.headers["Content-Type"] = "application/json"
-wrk.body = '{"text": "a gripping , funny and moving film about people who make movies"}'
-LUA
-last_core=$(( $(nproc) - 1 ))
-ulimit -n "$(ulimit -Hn)"
-
-start_server() {  # program: sets $server and $port
-  "$1" --model "$student" --port 0 >"$work/port.txt" 2>"$work/serve.log" &
-  server=$!
-  for _ in $(seq 100); do grep -q listening "$work/port.txt" 2>/dev/null && break; sleep 0.1; done
-  port=$(sed -n 's/.*127.0.0.1:\([0-9]*\).*/\1/p' "$work/port.txt")
-  taskset -c "$last_core" wrk -t1 -c8 -d2s -s "$work/requests.lua" "http://127.0.0.1:$port" >/dev/null
-}
-stop_server() { kill -TERM "$server"; wait "$server" || true; server=""; }
+write_request "a gripping , funny and moving film about people who make movies"
 
 echo "bench: serve, event loop against thread per connection ($before), wrk -t1 pinned to core $last_core, $seconds s a row, OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-unset}, $(nproc) cores"
 printf "%-26s %12s %12s %10s %10s %8s\n" "server" "connections" "requests/s" "p50 ms" "p99 ms" "errors"
